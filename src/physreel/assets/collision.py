@@ -1,0 +1,398 @@
+"""Collision parts of a mesh object: hull, convex decomposition, box, sphere or exact triangles.
+
+All parts are :class:`trimesh.Trimesh` objects in the object frame (metres, Z up).  Every kind
+except ``"mesh"`` gives convex parts, which is what a dynamic pybullet body needs; ``"mesh"``
+gives the exact triangles and is for static bodies only (pybullet treats a concave triangle mesh
+as static).
+
+``"box"`` and ``"sphere"`` parts carry their primitive in ``part.metadata["primitive"]``
+(``{"type": "box", "center": (3,), "extents": (3,)}`` or
+``{"type": "sphere", "center": (3,), "radius": float}``) so that the physics code can use
+pybullet's exact primitives instead of a polyhedron.
+
+Convex decomposition uses CoACD (``pip install coacd``) and falls back to pybullet's V-HACD when
+CoACD is not installed.  Results are cached on disk under ``cache_dir / "collision"``, keyed by a
+string the caller builds from the file's content hash and every setting that changes the result
+(see :func:`decomposition_cache_key`), so the second use of the same file costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import trimesh
+
+from physreel.errors import AssetError
+
+CollisionKind = Literal["hull", "decompose", "box", "sphere", "mesh"]
+COLLISION_KINDS: tuple[str, ...] = ("hull", "decompose", "box", "sphere", "mesh")
+
+#: Bump when the stored format or the decomposition settings change meaning.
+_CACHE_FORMAT = 1
+#: Most vertices a convex hull part keeps (pybullet's convex-vs-convex cost grows with it).
+MAX_HULL_VERTICES = 256
+
+
+def default_cache_dir() -> Path:
+    """Folder for physreel's on-disk caches.
+
+    Returns
+    -------
+    Path
+        ``$PHYSREEL_CACHE`` when set, else ``~/.cache/physreel``.  Not created here.
+    """
+    env = os.environ.get("PHYSREEL_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path("~/.cache/physreel").expanduser()
+
+
+def file_sha256(path: Path, chunk_bytes: int = 1 << 22) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks (big meshes stay out of memory)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_bytes):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def decomposer_version() -> str:
+    """Name and version of the convex decomposer in use, e.g. ``"coacd-1.0.14"``."""
+    from importlib import metadata
+
+    try:
+        return f"coacd-{metadata.version('coacd')}"
+    except metadata.PackageNotFoundError:
+        import pybullet
+
+        return f"vhacd-pybullet-{getattr(pybullet, '__version__', 'unknown')}"
+
+
+def decomposition_cache_key(file_hash: str, settings: dict) -> str:
+    """Cache key of one decomposition.
+
+    Parameters
+    ----------
+    file_hash : str
+        SHA-256 of the mesh file's bytes (:func:`file_sha256`).
+    settings : dict
+        Every option that changes the decomposed geometry (up axis, scale, size, origin,
+        threshold, ...), JSON-serialisable.
+
+    Returns
+    -------
+    str
+        64 hex characters; also depends on the decomposer and its version.
+    """
+    blob = json.dumps(
+        {
+            "format": _CACHE_FORMAT,
+            "file": file_hash,
+            "decomposer": decomposer_version(),
+            "settings": settings,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def convex_hull(mesh: trimesh.Trimesh, max_vertices: int = MAX_HULL_VERTICES) -> trimesh.Trimesh:
+    """Convex hull of a mesh, with at most ``max_vertices`` vertices.
+
+    When the exact hull has more vertices, a farthest-point subset of them is hulled again: the
+    result lies inside the exact hull and misses it by a small fraction of its size.
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        Any triangle mesh with a 3-D extent (not flat).
+    max_vertices : int
+        Upper bound on the hull's vertex count.
+
+    Returns
+    -------
+    trimesh.Trimesh
+        Closed convex mesh, outward normals.
+
+    Raises
+    ------
+    AssetError
+        When the mesh is flat or degenerate and has no 3-D hull.
+    """
+    message = (
+        "the mesh is flat or degenerate: it has no 3-D convex hull. A dynamic object needs "
+        "volume: give the surface a thickness, or use `collision: mesh` for a static object"
+    )
+    try:
+        hull = mesh.convex_hull
+    except Exception as exc:  # qhull raises its own error types for flat input
+        raise AssetError(f"{message} ({type(exc).__name__})") from exc
+    size = float(np.max(mesh.extents)) if len(mesh.vertices) else 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):  # a flat hull divides by volume 0
+        volume = hull.volume
+    if not size > 0 or not volume > 1e-9 * size**3:
+        raise AssetError(message)
+    return limit_hull_vertices(hull, max_vertices)
+
+
+def limit_hull_vertices(
+    hull: trimesh.Trimesh, max_vertices: int = MAX_HULL_VERTICES
+) -> trimesh.Trimesh:
+    """A convex hull with at most ``max_vertices`` vertices (farthest-point subset, re-hulled).
+
+    Parameters
+    ----------
+    hull : trimesh.Trimesh
+        A convex mesh (returned unchanged when small enough).
+    max_vertices : int
+        Upper bound on the vertex count.
+
+    Returns
+    -------
+    trimesh.Trimesh
+        Convex mesh inside ``hull`` whose vertices are a subset of ``hull``'s.
+    """
+    if len(hull.vertices) <= max_vertices:
+        return hull
+    keep = _farthest_points(np.asarray(hull.vertices), max_vertices)
+    return trimesh.convex.convex_hull(np.asarray(hull.vertices)[keep])
+
+
+def _farthest_points(points: np.ndarray, count: int) -> np.ndarray:
+    """Indices of ``count`` points of ``points`` (N, 3) picked by farthest-point sampling.
+
+    Deterministic; candidates are first thinned to every k-th point (at most 20 000) so that
+    the cost stays small for hulls of million-vertex scans.
+    """
+    stride = max(1, len(points) // 20_000)
+    candidates = np.arange(0, len(points), stride)
+    points = points[candidates]
+    start = int(np.argmax(np.linalg.norm(points - points.mean(axis=0), axis=1)))
+    chosen = [start]
+    dist = np.linalg.norm(points - points[start], axis=1)
+    for _ in range(count - 1):
+        nxt = int(np.argmax(dist))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.linalg.norm(points - points[nxt], axis=1))
+    return candidates[np.asarray(chosen)]
+
+
+def box_part(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """Axis-aligned bounding box of ``mesh`` in its own frame, as a 12-triangle mesh.
+
+    ``metadata["primitive"]`` holds ``{"type": "box", "center": (3,), "extents": (3,)}``.
+    """
+    lo, hi = np.asarray(mesh.bounds, dtype=np.float64)
+    center, extents = (lo + hi) / 2.0, np.maximum(hi - lo, 1e-9)
+    box = trimesh.creation.box(
+        extents=extents, transform=trimesh.transformations.translation_matrix(center)
+    )
+    box.metadata["primitive"] = {"type": "box", "center": center, "extents": extents}
+    return box
+
+
+def sphere_part(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """Smallest enclosing sphere of ``mesh`` (of its hull's vertices), as an icosphere mesh.
+
+    ``metadata["primitive"]`` holds ``{"type": "sphere", "center": (3,), "radius": float}``.
+    The icosphere's vertices lie on the sphere, so the polyhedron is slightly inside it.
+    """
+    try:
+        points = np.asarray(mesh.convex_hull.vertices)
+    except Exception:  # flat input: its own vertices bound it just as well
+        points = np.asarray(mesh.vertices)
+    center, radius = trimesh.nsphere.minimum_nsphere(points)
+    sphere = trimesh.creation.icosphere(subdivisions=2, radius=float(radius))
+    sphere.apply_translation(center)
+    sphere.metadata["primitive"] = {
+        "type": "sphere",
+        "center": np.asarray(center),
+        "radius": float(radius),
+    }
+    return sphere
+
+
+def decompose(
+    mesh: trimesh.Trimesh,
+    *,
+    threshold: float = 0.05,
+    max_parts: int = -1,
+    seed: int = 0,
+) -> list[trimesh.Trimesh]:
+    """Approximate convex decomposition of a mesh (CoACD; pybullet V-HACD as fallback).
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        The mesh, in metres.  Open meshes are remeshed by CoACD's pre-processing.
+    threshold : float
+        CoACD's concavity threshold (0.01-1, smaller = more and finer parts).  Ignored by V-HACD.
+    max_parts : int
+        Most convex parts CoACD may return (-1: no limit).
+    seed : int
+        CoACD's random seed (it is deterministic for a fixed seed).
+
+    Returns
+    -------
+    list of trimesh.Trimesh
+        Convex parts, each with at most 256 vertices, in the mesh's frame.
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise AssetError(
+            f"decomposition threshold must be in (0, 1], got {threshold}; 0.05 is a good start, "
+            "smaller values give more, finer parts"
+        )
+    try:
+        import coacd
+    except ImportError:
+        parts = _decompose_vhacd(mesh)
+    else:
+        coacd.set_log_level("error")
+        raw = coacd.run_coacd(
+            coacd.Mesh(
+                np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int32)
+            ),
+            threshold=float(threshold),
+            max_convex_hull=int(max_parts),
+            seed=int(seed),
+        )
+        parts = [trimesh.Trimesh(v, f, process=True) for v, f in raw]
+    parts = [p for p in parts if len(p.faces) >= 4]
+    out = []
+    for part in parts:
+        try:
+            out.append(convex_hull(part))
+        except AssetError:
+            continue  # a flat sliver: no volume, no use for collision
+    if not out:
+        raise AssetError("convex decomposition returned no usable parts; try `collision: hull`")
+    return out
+
+
+def _decompose_vhacd(mesh: trimesh.Trimesh) -> list[trimesh.Trimesh]:
+    """pybullet's V-HACD through temporary OBJ files (used only without CoACD)."""
+    import pybullet as p
+
+    with tempfile.TemporaryDirectory(prefix="physreel-vhacd-") as tmp:
+        src, dst, log = (str(Path(tmp) / n) for n in ("in.obj", "out.obj", "log.txt"))
+        mesh.export(src)
+        client = p.connect(p.DIRECT)
+        try:
+            p.vhacd(src, dst, log, physicsClientId=client)
+        finally:
+            p.disconnect(client)
+        loaded = trimesh.load(dst, force="scene", process=False)
+        return [g for g in loaded.dump(concatenate=False) if isinstance(g, trimesh.Trimesh)]
+
+
+def _save_parts(path: Path, parts: list[trimesh.Trimesh]) -> None:
+    """Write parts to ``path`` (.npz) atomically: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    for i, part in enumerate(parts):
+        arrays[f"v{i}"] = np.asarray(part.vertices, dtype=np.float64)
+        arrays[f"f{i}"] = np.asarray(part.faces, dtype=np.int64)
+    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.npz", dir=path.parent)
+    os.close(fd)
+    try:
+        np.savez(tmp, count=np.int64(len(parts)), **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _load_parts(path: Path) -> list[trimesh.Trimesh] | None:
+    """Parts stored by :func:`_save_parts`, or None when the file is missing or unreadable."""
+    try:
+        with np.load(path) as data:
+            count = int(data["count"])
+            return [
+                trimesh.Trimesh(data[f"v{i}"], data[f"f{i}"], process=False) for i in range(count)
+            ]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def decompose_cached(
+    mesh: trimesh.Trimesh,
+    *,
+    cache_key: str,
+    cache_dir: Path,
+    threshold: float = 0.05,
+    max_parts: int = -1,
+) -> tuple[list[trimesh.Trimesh], bool]:
+    """:func:`decompose`, with the result cached on disk.
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        Mesh to decompose (object frame, metres).
+    cache_key : str
+        From :func:`decomposition_cache_key`; must change whenever ``mesh`` would.
+    cache_dir : Path
+        Cache root; parts go to ``cache_dir / "collision" / f"{cache_key}.npz"``.  An unwritable
+        cache directory is not an error: the result is then simply not stored.
+    threshold, max_parts
+        Passed to :func:`decompose`.
+
+    Returns
+    -------
+    parts : list of trimesh.Trimesh
+        Convex parts.
+    from_cache : bool
+        True when the parts were read from the cache (no decomposition ran).
+    """
+    path = Path(cache_dir) / "collision" / f"{cache_key}.npz"
+    cached = _load_parts(path) if path.is_file() else None
+    if cached:
+        return cached, True
+    parts = decompose(mesh, threshold=threshold, max_parts=max_parts)
+    try:
+        _save_parts(path, parts)
+    except OSError:
+        pass  # read-only cache: correct result, just not stored
+    return parts, False
+
+
+def collision_parts(
+    mesh: trimesh.Trimesh,
+    kind: str,
+    *,
+    hull: trimesh.Trimesh | None = None,
+) -> list[trimesh.Trimesh]:
+    """Collision parts of the non-decomposing kinds (``hull``, ``box``, ``sphere``, ``mesh``).
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        Repaired mesh in the object frame.
+    kind : str
+        One of ``"hull"``, ``"box"``, ``"sphere"``, ``"mesh"``; use :func:`decompose_cached` for
+        ``"decompose"``.
+    hull : trimesh.Trimesh, optional
+        A precomputed :func:`convex_hull` of ``mesh`` (saves recomputing it).
+
+    Returns
+    -------
+    list of trimesh.Trimesh
+        One part (``mesh`` returns the mesh itself: exact triangles, static bodies only).
+    """
+    if kind == "hull":
+        return [limit_hull_vertices(hull) if hull is not None else convex_hull(mesh)]
+    if kind == "box":
+        return [box_part(mesh)]
+    if kind == "sphere":
+        return [sphere_part(mesh)]
+    if kind == "mesh":
+        return [mesh]
+    raise AssetError(
+        f"unknown collision kind {kind!r}; expected one of {', '.join(COLLISION_KINDS)}"
+    )

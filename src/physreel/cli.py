@@ -1,0 +1,182 @@
+"""The command line: parse arguments, call the library, map errors to exit codes.
+
+Exit codes: 0 success, 2 bad input (scene, asset, argument), 1 runtime failure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import InputError, PhysreelError
+
+
+def _resolution(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+    if not m:
+        raise click.BadParameter(f"expected WIDTHxHEIGHT like 640x480, got {value!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="physreel")
+def main() -> None:
+    """physreel: physically simulated video with exact ground truth."""
+
+
+@main.command()
+@click.argument("scene", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default renders/<scene name>).")
+@click.option("--resolution", help="WIDTHxHEIGHT, e.g. 640x480 (overrides the scene).")
+@click.option("--fps", type=click.IntRange(1, 240), help="Frames per second (overrides the scene).")
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Seconds (overrides the scene).")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the scene).")
+@click.option("--passes", help="Comma-separated passes, e.g. rgb,depth,segmentation (default: the scene's).")
+@click.option("--frames-png", is_flag=True, help="Also write every RGB frame as a PNG.")
+def render(scene: Path, out: Path | None, resolution: str | None, fps: int | None, duration: float | None,
+           seed: int | None, passes: str | None, frames_png: bool) -> None:
+    """Simulate SCENE and render it to video (and ground truth)."""
+    from .api import with_overrides
+    from .outputs.writer import write_render
+    from .scene.loader import load_scene
+
+    res = _resolution(resolution)
+
+    def run() -> None:
+        sc = load_scene(scene)
+        sc = with_overrides(sc, resolution=list(res) if res else None, fps=fps, duration=duration, seed=seed)
+        pass_list = [p.strip() for p in passes.split(",") if p.strip()] if passes else None
+        if pass_list is not None:
+            sc = with_overrides(sc, render={**sc.render.model_dump(mode="json"), "passes": pass_list})
+        target = out if out is not None else Path("renders") / sc.name
+        with _Progress() as prog:
+            result = write_render(sc, target, frames_png=frames_png, progress=prog.update)
+        videos = ", ".join(str(v) for v in result.videos) or str(result.out)
+        click.echo(f"{videos}: {result.num_frames} frames ({sc.duration:g} s at {sc.fps} fps, "
+                   f"{sc.resolution[0]}x{sc.resolution[1]}) rendered in {result.seconds:.1f} s "
+                   f"({result.fps:.1f} frames/s)")
+
+    _run(run)
+
+
+@main.command()
+@click.argument("scenes", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def validate(scenes: tuple[Path, ...]) -> None:
+    """Check scene files (and batch templates); print every error of every file."""
+    from .scene.loader import load_scene
+
+    def run() -> None:
+        failed = []
+        for path in scenes:
+            try:
+                _validate_one(path, load_scene)
+                click.echo(f"{path}: ok")
+            except InputError as e:
+                failed.append(e)
+        if failed:
+            raise _Many(failed)
+
+    _run(run)
+
+
+def _validate_one(path: Path, load_scene) -> None:
+    try:
+        from .batch.templates import is_template, validate_template_file
+    except ImportError:  # batch templates not available
+        load_scene(path)
+        return
+    if is_template(path):
+        validate_template_file(path)
+    else:
+        load_scene(path)
+
+
+@main.command()
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of the scene format."""
+    from .scene.models import Scene
+
+    text = json.dumps(Scene.model_json_schema(), indent=2)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+class _Many(InputError):
+    def __init__(self, errors: list[InputError]):
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.stage = None
+        self.enabled = sys.stderr.isatty()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            if self.bar is not None:
+                self.bar.__exit__(None, None, None)
+            self.bar = click.progressbar(length=total, label=f"{stage:<9}", file=sys.stderr, show_pos=True, show_eta=True)
+            self.bar.__enter__()
+            self.stage = stage
+            self.last = 0
+        self.bar.update(done - self.last)
+        self.last = done
+
+
+def _run(fn) -> None:
+    """Call ``fn``; turn physreel errors into one readable block and an exit code."""
+    try:
+        fn()
+    except InputError as e:
+        click.echo(f"error: {e}" if "\n" not in str(e) else str(e), err=True)
+        sys.exit(2)
+    except PhysreelError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted; no output was left behind", err=True)
+        sys.exit(130)
+
+
+def _register_optional() -> None:
+    """Attach the command groups that live in their own modules."""
+    try:
+        from .cli_assets import assets
+
+        main.add_command(assets)
+    except ImportError:
+        pass
+    try:
+        from .cli_batch import batch, export
+
+        main.add_command(batch)
+        main.add_command(export)
+    except ImportError:
+        pass
+
+
+_register_optional()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

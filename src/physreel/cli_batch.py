@@ -1,0 +1,233 @@
+"""The ``physreel batch`` and ``physreel export`` commands (registered by physreel.cli).
+
+Thin: parse arguments, call :func:`physreel.batch.runner.run_batch` /
+:func:`physreel.batch.export.export`, show progress, map errors to exit codes (2 for bad input,
+1 for runtime failures, including a batch that finished with failed samples).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from physreel.errors import InputError, PhysreelError
+
+__all__ = ["batch", "export_cmd"]
+
+
+def _fail(exc: PhysreelError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2 if isinstance(exc, InputError) else 1)
+
+
+def _passes(values: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in v.split(",") if p.strip())
+    return tuple(dict.fromkeys(out)) or ("rgb",)
+
+
+def _fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    s = int(round(seconds))
+    return (
+        f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60:02d}:{s % 60:02d}"
+    )
+
+
+@click.command("batch")
+@click.argument("template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--count", "-n", type=click.IntRange(min=0), required=True, help="Samples to make.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Batch folder (an existing one is resumed).",
+)
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes (default: all cores; 0: run in this process).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Root seed.")
+@click.option(
+    "--passes",
+    "-p",
+    multiple=True,
+    help="Render passes, comma-separated or repeated (default: rgb).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool; ray: Ray tasks (pip install 'physreel[ray]').",
+)
+@click.option("--address", default=None, help="Ray cluster address (default: start a local Ray).")
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Extra tries of a sample whose render fails, before it goes to failures.jsonl.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Resampled attempts per sample when the quality filters reject a clip.",
+)
+@click.option("--no-filters", is_flag=True, help="Keep every clip that renders.")
+@click.option(
+    "--max-speed",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Reject clips with speeds above this (m/s): the simulation blew up.",
+)
+@click.option(
+    "--min-motion",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="Reject clips in which no object moves this far (m).",
+)
+@click.option(
+    "--visibility",
+    type=click.Choice(["all", "any", "off"]),
+    default="all",
+    show_default=True,
+    help="Objects of interest that must appear in view at least once.",
+)
+@click.option("--renderer", default=None, hidden=True, help="module:function (tests, plugins).")
+def batch(
+    template: Path,
+    count: int,
+    out: Path,
+    workers: int | None,
+    seed: int,
+    passes: tuple[str, ...],
+    engine: str,
+    address: str | None,
+    retries: int,
+    max_attempts: int,
+    no_filters: bool,
+    max_speed: float,
+    min_motion: float,
+    visibility: str,
+    renderer: str | None,
+) -> None:
+    """Render COUNT randomized samples of TEMPLATE into a dataset folder.
+
+    Resumable: run the same command again after an interruption (even kill -9) and it renders
+    only the missing samples.
+    """
+    from physreel.batch.runner import FilterConfig, run_batch
+
+    tty = sys.stderr.isatty()
+    bar = None
+    last_line = [-1]
+
+    def progress(p) -> None:
+        nonlocal bar
+        label = f"{p.rate:5.1f} samples/min  ETA {_fmt_eta(p.eta_s)}"
+        if tty:
+            if bar is None:
+                bar = click.progressbar(
+                    length=p.total, label=label, file=sys.stderr, show_eta=False
+                )
+                bar.__enter__()
+            bar.label = label
+            bar.update(p.done - bar.pos)
+        else:
+            step = max(1, p.total // 20)
+            if p.done == p.total or p.done // step != last_line[0]:
+                last_line[0] = p.done // step
+                click.echo(f"{p.done}/{p.total} samples ({p.failed} failed)  {label}", err=True)
+
+    try:
+        filters = FilterConfig(
+            enabled=not no_filters,
+            max_speed=max_speed,
+            min_motion=min_motion,
+            visibility=visibility,
+            max_attempts=max_attempts,
+        )
+        result = run_batch(
+            template,
+            out,
+            count,
+            workers=workers,
+            seed=seed,
+            passes=_passes(passes),
+            engine=engine,
+            address=address,
+            retries=retries,
+            filters=filters,
+            progress=progress,
+            renderer=renderer,
+        )
+    except PhysreelError as exc:
+        _fail(exc)
+        return
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    rej = ", ".join(f"{k} {v}" for k, v in result.rejections.items() if v) or "none"
+    click.echo(
+        f"{result.complete}/{result.total} samples complete in {out} "
+        f"({result.rendered} rendered, {result.skipped} already done, "
+        f"{len(result.failed)} failed; rejected clips: {rej}; "
+        f"{result.samples_per_minute:.1f} samples/min)"
+    )
+    if result.failed:
+        click.echo(
+            f"error: {len(result.failed)} sample(s) failed (see {out / 'failures.jsonl'}); "
+            "run the same command again to retry them",
+            err=True,
+        )
+        sys.exit(1)
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["webdataset", "hf", "cogvideox"]),
+    required=True,
+    help="webdataset: tar shards; hf: metadata.jsonl video folder; cogvideox: prompt/videos lists.",
+)
+@click.option(
+    "--dest",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default DIRECTORY/export/FORMAT).",
+)
+@click.option(
+    "--shard-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Samples per WebDataset shard.",
+)
+def export_cmd(directory: Path, fmt: str, dest: Path | None, shard_size: int) -> None:
+    """Export the batch folder DIRECTORY for video-model training."""
+    from physreel.batch.export import export
+
+    try:
+        path = export(directory, fmt, dest, shard_size=shard_size)
+    except PhysreelError as exc:
+        _fail(exc)
+        return
+    click.echo(f"exported {fmt} to {path}")

@@ -1,0 +1,116 @@
+"""metadata.json: everything about a render except its pixels."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..physics.trajectory import Trajectory
+from ..render.camera import CameraFrame
+from ..scene.models import Scene
+from ..scene.resolve import object_material
+
+FORMAT_VERSION = 1
+
+CONVENTIONS = {
+    "units": "metres, kilograms, seconds; angles in radians unless a key says _deg",
+    "world_frame": "right-handed, Z up; gravity along -Z by default",
+    "quaternion": "[x, y, z, w] (pybullet / scipy order)",
+    "time": "frame i shows the world at t = i / fps; frame 0 is the initial state",
+    "object_pose": "position is the object frame's origin (centre of the bounding box for primitives, "
+                   "as set by shape.origin for meshes); quaternion its orientation",
+    "velocity": "linear velocity of the centre of mass, world frame, m/s; angular_velocity world frame, rad/s",
+    "camera": "OpenCV: x right, y down, z forward; world_to_camera maps world points to camera points",
+    "intrinsics": "K in pixels, square pixels; pixel (u, v) covers [u, u+1) x [v, v+1), its centre is "
+                  "(u + 0.5, v + 0.5), so cx = W/2, cy = H/2 and a point projects to u = fx x/z + cx",
+    "segmentation_ids": "0 = background, 1 = ground, object k of `objects` (in order) = k + 2",
+    "contact_rule": "a contact's friction and restitution are the product of the two bodies' values (Bullet)",
+}
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the software that made a render."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("physreel", "numpy", "pybullet", "pyrender2", "trimesh", "PyOpenGL", "imageio-ffmpeg", "pydantic"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
+def _r(a: np.ndarray, nd: int = 7) -> list:
+    """Round floats so that metadata is compact and byte-stable."""
+    return np.round(np.asarray(a, dtype=np.float64), nd).tolist()
+
+
+def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list[CameraFrame]],
+                   masses: dict[str, float], files: dict[str, list[str]]) -> dict[str, Any]:
+    """The metadata dict of one render (see the README's output section)."""
+    specs = {o.name: o for o in scene.objects}
+    objects = {}
+    for i, name in enumerate(trajectory.names):
+        spec = specs[name]
+        mat = object_material(scene, spec)
+        objects[name] = {
+            "id": i + 2,
+            "index": i,
+            "mass": round(float(masses.get(name, 0.0)), 9),
+            "static": spec.static,
+            "material": spec.material,
+            "class": mat.class_name if spec.class_name is None else spec.class_name,
+            "shape": spec.shape.model_dump(mode="json"),
+            "color": list(mat.color),
+            "friction": mat.friction,
+            "restitution": mat.restitution,
+            "present": trajectory.present[:, i].tolist(),
+            "position": _r(trajectory.position[:, i]),
+            "quaternion": _r(trajectory.quaternion[:, i]),
+            "velocity": _r(trajectory.velocity[:, i]),
+            "angular_velocity": _r(trajectory.angular_velocity[:, i]),
+        }
+    cams = {}
+    for name, views in cameras.items():
+        v0 = views[0]
+        cams[name] = {
+            "width": v0.width,
+            "height": v0.height,
+            "K": [_r(v.K, 6) for v in views],
+            "world_to_camera": [_r(v.world_to_camera, 9) for v in views],
+            "yfov": [round(float(v.yfov), 9) for v in views],
+            "files": files.get(name, []),
+        }
+    return {
+        "format_version": FORMAT_VERSION,
+        "name": scene.name,
+        "seed": scene.seed,
+        "fps": scene.fps,
+        "num_frames": trajectory.num_frames,
+        "duration": scene.duration,
+        "resolution": list(scene.resolution),
+        "physics": {
+            "rate": scene.physics.rate,
+            "steps_per_frame": scene.physics.rate // scene.fps,
+            "solver_iterations": scene.physics.solver_iterations,
+            "contact_erp": scene.physics.contact_erp,
+            "gravity": list(scene.gravity),
+        },
+        "conventions": CONVENTIONS,
+        "segmentation_ids": {"0": "background", "1": "ground", **{str(i + 2): n for i, n in enumerate(trajectory.names)}},
+        "objects": objects,
+        "events": trajectory.events,
+        "cameras": cams,
+        "scene": scene.model_dump(mode="json"),
+        "software": software_versions(),
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON deterministically (sorted nothing, fixed separators, trailing newline)."""
+    Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")

@@ -1,0 +1,70 @@
+"""The Trajectory: everything the renderer needs from physics, as plain numpy data.
+
+Conventions: metres, seconds, world frame Z up; quaternions ``[x, y, z, w]``.
+Frame ``i`` is the world at ``t = i / fps``; frame 0 is the initial state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..transforms import matrix_to_quat, pose_to_matrix, quat_to_matrix
+
+__all__ = ["Trajectory", "matrix_to_quat", "pose_to_matrix", "quat_to_matrix"]
+
+
+@dataclass
+class Trajectory:
+    """Per-frame state of every object of a simulation.
+
+    Attributes
+    ----------
+    fps : float
+        Frames per second.
+    names : list of str
+        Object names, in the order of the second axis of every array (N objects).  Objects
+        created during the simulation (e.g. fracture pieces) are included.
+    position : (T, N, 3) float64, metres
+        World position of each object's frame origin.
+    quaternion : (T, N, 4) float64
+        World orientation of each object's frame, ``[x, y, z, w]``.
+    velocity : (T, N, 3) float64, m/s
+        Linear velocity of the object's centre of mass, world frame.
+    angular_velocity : (T, N, 3) float64, rad/s
+        Angular velocity, world frame.
+    present : (T, N) bool
+        Whether the object exists at that frame (False before a piece is created or after
+        its parent broke).
+    events : list of dict
+        Timeline of what happened (impacts, breaks, ...), each with ``type``, ``time`` (s) and
+        ``frame``.
+    """
+
+    fps: float
+    names: list[str]
+    position: np.ndarray
+    quaternion: np.ndarray
+    velocity: np.ndarray
+    angular_velocity: np.ndarray
+    present: np.ndarray
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.position.shape[0])
+
+    @property
+    def times(self) -> np.ndarray:
+        """(T,) float64, seconds: the time of each frame."""
+        return np.arange(self.num_frames, dtype=np.float64) / self.fps
+
+    def index(self, name: str) -> int:
+        """Column of object ``name`` in the arrays."""
+        return self.names.index(name)
+
+    def pose_matrix(self, frame: int, obj: int) -> np.ndarray:
+        """(4, 4) float64 object-to-world transform of object ``obj`` at ``frame``."""
+        return pose_to_matrix(self.position[frame, obj], self.quaternion[frame, obj])

@@ -1,0 +1,252 @@
+"""The offscreen renderer: one GL context, meshes uploaded once, poses updated per frame.
+
+Colours in scene files are sRGB (what you see on screen); pyrender shades in linear space and
+converts to sRGB at the end, so base colours are converted to linear here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..assets.primitives import Geometry
+from ..scene.materials import MaterialProps
+from ..scene.models import DirectionalLight, PointLight, Scene, SpotLight
+from .camera import CameraFrame, look_at
+from .gl import offscreen_renderer
+
+
+def srgb_to_linear(c) -> np.ndarray:
+    """sRGB colour components in 0..1 -> linear."""
+    c = np.asarray(c, dtype=np.float64)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def default_lights(scene: Scene) -> list:
+    """The rig used when a scene names no lights: a key sun with shadows, a fill, a rim."""
+    return [
+        DirectionalLight(direction=(-0.45, 0.6, -1.0), intensity=3.2, shadows=scene.render.shadows),
+        DirectionalLight(direction=(0.7, 0.3, -0.5), intensity=1.0),
+        DirectionalLight(direction=(0.1, -0.9, -0.35), intensity=0.8),
+    ]
+
+
+class SceneRenderer:
+    """Renders one Scene's objects at given poses through given cameras.
+
+    Parameters
+    ----------
+    scene : Scene
+    geometries : dict name -> Geometry (object meshes, object frame)
+    materials : dict name -> MaterialProps (the resolved look of each object)
+    names : list of str
+        Object order of the pose arrays passed to :meth:`set_poses`.
+    width, height : int
+        Image size in pixels.
+    focus : (centre (3,), radius) or None
+        Region where things happen, used to fit shadow maps (default: the whole scene).
+    """
+
+    def __init__(
+        self,
+        scene: Scene,
+        geometries: dict[str, Geometry],
+        materials: dict[str, MaterialProps],
+        names: list[str],
+        width: int,
+        height: int,
+        focus: tuple[np.ndarray, float] | None = None,
+    ):
+        import pyrender
+
+        from .pyrender_ext import BoundedScene
+
+        self._pyrender = pyrender
+        self.width, self.height = width, height
+        self.names = list(names)
+        self._r = offscreen_renderer(width, height)
+        try:
+            bg = list(srgb_to_linear(scene.background)) + [1.0]
+            self.pscene = BoundedScene(bg_color=bg, ambient_light=[scene.ambient * 0.3] * 3)
+            if focus is not None:
+                self.pscene.shadow_centroid = np.asarray(focus[0], dtype=np.float64)
+                self.pscene.shadow_scale = float(max(focus[1] * 2.0, 1.0))
+            if scene.ground.enabled:
+                self._add_ground(scene)
+            self.nodes = []
+            for name in self.names:
+                node = self.pscene.add(
+                    self._object_mesh(geometries[name], materials[name]), name=name
+                )
+                self.nodes.append(node)
+            self._add_lights(scene.lights if scene.lights is not None else default_lights(scene))
+            self._cam_node = None
+            self._cam_fov = None
+            self.shadows = any(
+                getattr(light, "shadows", False)
+                for light in (scene.lights if scene.lights is not None else default_lights(scene))
+            )
+            self.antialias = scene.render.antialias
+        except Exception:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> SceneRenderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if getattr(self, "_r", None) is not None:
+            self._r.delete()
+            self._r = None
+
+    # ------------------------------------------------------------------ building
+    def _material(self, mat: MaterialProps, base_texture=None):
+        pr = self._pyrender
+        color = list(srgb_to_linear(mat.color)) + [float(mat.opacity)]
+        return pr.MetallicRoughnessMaterial(
+            baseColorFactor=color,
+            metallicFactor=float(mat.metallic),
+            roughnessFactor=float(max(mat.roughness, 0.04)),
+            alphaMode="BLEND" if mat.opacity < 1.0 else "OPAQUE",
+            baseColorTexture=base_texture,
+            doubleSided=False,
+        )
+
+    def _object_mesh(self, geom: Geometry, mat: MaterialProps):
+        pr = self._pyrender
+        prims = []
+        for m in geom.visual:
+            has_own_look = (
+                getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind == "mesh"
+            )
+            if has_own_look and mat.color is None:
+                pm = pr.Mesh.from_trimesh(m, smooth=True)
+            elif has_own_look:
+                pm = pr.Mesh.from_trimesh(m, smooth=True)
+            else:
+                pm = pr.Mesh.from_trimesh(m, material=self._material(mat), smooth=True)
+            prims.extend(pm.primitives)
+        return pr.Mesh(prims)
+
+    def _add_ground(self, scene: Scene) -> None:
+        pr = self._pyrender
+        g = scene.ground
+        half = g.size / 2.0
+        v = np.array(
+            [[-half, -half, 0], [half, -half, 0], [half, half, 0], [-half, half, 0]],
+            dtype=np.float32,
+        )
+        uv = (v[:, :2] / (2.0 * g.checker_size)).astype(
+            np.float32
+        )  # one texture period = 2 squares
+        f = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)
+        n = np.tile(np.array([[0, 0, 1]], dtype=np.float32), (4, 1))
+        from .textures import checker_image
+
+        tex = None
+        if g.texture == "checker":
+            img = checker_image(g.colors[0], g.colors[1], 256)
+            sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
+            tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
+            color = [1.0, 1.0, 1.0, 1.0]
+        else:
+            color = list(srgb_to_linear(g.colors[0])) + [1.0]
+        material = pr.MetallicRoughnessMaterial(
+            baseColorFactor=color, baseColorTexture=tex, metallicFactor=0.0, roughnessFactor=0.85
+        )
+        prim = pr.Primitive(positions=v, normals=n, texcoord_0=uv, indices=f, material=material)
+        self.ground_node = self.pscene.add(pr.Mesh([prim]), name="__ground__")
+
+    def _add_lights(self, lights) -> None:
+        pr = self._pyrender
+        for light in lights:
+            color = list(srgb_to_linear(light.color))
+            if isinstance(light, DirectionalLight):
+                d = np.asarray(light.direction, dtype=np.float64)
+                pose = _light_pose(-d * 10.0, np.zeros(3))
+                pl = pr.DirectionalLight(color=color, intensity=light.intensity)
+                _clamped_shadow_texture(pl, light.shadows)
+                self.pscene.add(pl, pose=pose)
+            elif isinstance(light, PointLight):
+                pose = np.eye(4)
+                pose[:3, 3] = light.position
+                self.pscene.add(
+                    pr.PointLight(color=color, intensity=light.intensity, range=light.range),
+                    pose=pose,
+                )
+            elif isinstance(light, SpotLight):
+                pose = _light_pose(np.asarray(light.position), np.asarray(light.look_at))
+                pl = pr.SpotLight(
+                    color=color,
+                    intensity=light.intensity,
+                    range=light.range,
+                    innerConeAngle=np.radians(min(light.inner_cone, light.outer_cone - 1e-3)),
+                    outerConeAngle=np.radians(light.outer_cone),
+                )
+                _clamped_shadow_texture(pl, light.shadows)
+                self.pscene.add(pl, pose=pose)
+
+    # ------------------------------------------------------------------ per frame
+    def set_poses(self, poses: np.ndarray, present: np.ndarray | None = None) -> None:
+        """Place the objects: ``poses`` (N, 4, 4) object-to-world, ``present`` (N,) bool."""
+        for i, node in enumerate(self.nodes):
+            self.pscene.set_pose(node, poses[i])
+            node.mesh.is_visible = True if present is None else bool(present[i])
+
+    def _set_camera(self, cam: CameraFrame) -> None:
+        pr = self._pyrender
+        if self._cam_node is None or self._cam_fov != cam.yfov:
+            if self._cam_node is not None:
+                self.pscene.remove_node(self._cam_node)
+            camera = pr.PerspectiveCamera(
+                yfov=cam.yfov, aspectRatio=cam.width / cam.height, znear=0.01
+            )
+            self._cam_node = self.pscene.add(camera, pose=cam.camera_to_world_gl)
+            self._cam_fov = cam.yfov
+        else:
+            self.pscene.set_pose(self._cam_node, cam.camera_to_world_gl)
+
+    def render_rgb(self, cam: CameraFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Colour (H, W, 3) uint8 (C-contiguous) and z-depth (H, W) float32 metres (0 = none)."""
+        pr = self._pyrender
+        self._set_camera(cam)
+        self._r.samples = 4 if self.antialias else 0
+        flags = (
+            pr.RenderFlags.SHADOWS_DIRECTIONAL | pr.RenderFlags.SHADOWS_SPOT
+            if self.shadows
+            else pr.RenderFlags.NONE
+        )
+        color, depth = self._r.render(self.pscene, flags=flags)
+        return np.ascontiguousarray(color), np.ascontiguousarray(depth)
+
+
+def _clamped_shadow_texture(light, casts_shadows: bool, size: int = 2048) -> None:
+    """Give a light a shadow map that is "lit" outside its frustum.
+
+    pyrender's default sampler repeats the shadow map, which tiles ghost shadows across the
+    floor outside the region the shadow camera covers.
+    """
+    import pyrender
+
+    light.casts_shadows = casts_shadows
+    size = size if casts_shadows else 16
+    gl_clamp_to_border = 0x812D
+    sampler = pyrender.Sampler(wrapS=gl_clamp_to_border, wrapT=gl_clamp_to_border)
+    light.shadow_texture = pyrender.Texture(
+        width=size,
+        height=size,
+        source_channels="D",
+        data_format=0x1406,  # GL_FLOAT
+        sampler=sampler,
+    )
+
+
+def _light_pose(position: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Pose of a pyrender light (which shines down its local -Z) at ``position`` aimed at ``target``."""
+    from .camera import GL_TO_CV
+
+    w2c = look_at(position, target)
+    return np.linalg.inv(w2c) @ GL_TO_CV

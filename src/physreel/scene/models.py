@@ -1,0 +1,327 @@
+"""The scene format: immutable pydantic models.
+
+Units: metres, kilograms, seconds; angles in degrees in scene files; world Z up.
+Every model rejects unknown keys; unions are tagged by ``type``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Unit = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Vec3 = tuple[Finite, Finite, Finite]
+Vec4 = tuple[Finite, Finite, Finite, Finite]
+
+_HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
+
+
+def _parse_color(v: Any) -> Any:
+    """Accept ``[r, g, b]`` in 0..1 or ``"#rrggbb"``; return a tuple of three floats."""
+    if isinstance(v, str):
+        m = _HEX.match(v.strip())
+        if not m:
+            raise ValueError(f"expected a colour as '#rrggbb' or [r, g, b] in 0..1, got {v!r}")
+        h = m.group(1)
+        return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+    if isinstance(v, (list, tuple)) and len(v) == 3:
+        if any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in v):
+            raise ValueError(f"colour components must be numbers in 0..1, got {list(v)!r}")
+        if any(c < 0 or c > 1 for c in v):
+            raise ValueError(
+                f"colour components must be in 0..1, got {list(v)!r} "
+                "(for 0..255 values write a hex colour like '#ff8800')"
+            )
+        return tuple(float(c) for c in v)
+    raise ValueError(f"expected a colour as '#rrggbb' or [r, g, b] in 0..1, got {v!r}")
+
+
+Color = Annotated[tuple[float, float, float], BeforeValidator(_parse_color)]
+
+
+class Model(BaseModel):
+    """Base of every scene model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ----------------------------------------------------------------------------------- shapes
+class Box(Model):
+    """A box centred on the object origin. ``size``: full extents [x, y, z], metres."""
+
+    type: Literal["box"] = "box"
+    size: tuple[PositiveFloat, PositiveFloat, PositiveFloat]
+
+
+class Sphere(Model):
+    """A sphere centred on the object origin."""
+
+    type: Literal["sphere"] = "sphere"
+    radius: PositiveFloat
+
+
+class Cylinder(Model):
+    """A cylinder along the object's Z axis, centred on the origin."""
+
+    type: Literal["cylinder"] = "cylinder"
+    radius: PositiveFloat
+    height: PositiveFloat
+
+
+class Capsule(Model):
+    """A capsule along Z, centred on the origin. ``height`` is the total length, tip to tip."""
+
+    type: Literal["capsule"] = "capsule"
+    radius: PositiveFloat
+    height: PositiveFloat
+
+    @model_validator(mode="after")
+    def _long_enough(self) -> Capsule:
+        if self.height < 2 * self.radius:
+            raise ValueError(
+                f"capsule height (total length, tip to tip) must be at least 2 x radius = "
+                f"{2 * self.radius:g}, got {self.height:g}"
+            )
+        return self
+
+
+class Cone(Model):
+    """A cone along Z, apex up; the origin is the centre of its bounding box (height / 2)."""
+
+    type: Literal["cone"] = "cone"
+    radius: PositiveFloat
+    height: PositiveFloat
+
+
+class MeshShape(Model):
+    """A mesh file (OBJ, GLB/glTF, STL, PLY), path relative to the scene file.
+
+    ``size`` scales the longest side to that many metres; ``scale`` multiplies the file's units
+    (a number, or ``[sx, sy, sz]``). ``up`` is the file's up axis (glTF defaults to ``y``).
+    """
+
+    type: Literal["mesh"] = "mesh"
+    file: str
+    scale: PositiveFloat | tuple[PositiveFloat, PositiveFloat, PositiveFloat] | None = None
+    size: PositiveFloat | None = None
+    up: Literal["y", "z"] | None = None
+    origin: Literal["center_of_mass", "bottom_center", "as_is"] = "center_of_mass"
+    collision: Literal["hull", "decompose", "box", "sphere", "mesh"] = "hull"
+    max_display_triangles: Annotated[int, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_scale(self) -> MeshShape:
+        if self.scale is not None and self.size is not None:
+            raise ValueError("give either 'size' (longest side in metres) or 'scale', not both")
+        return self
+
+
+Shape = Annotated[Box | Sphere | Cylinder | Capsule | Cone | MeshShape, Field(discriminator="type")]
+
+
+# -------------------------------------------------------------------------------- materials
+class MaterialSpec(Model):
+    """A material defined in the scene's ``materials:`` map; unset values come from ``base``."""
+
+    base: str = "plastic"
+    density: PositiveFloat | None = None
+    friction: NonNegFloat | None = None
+    rolling_friction: NonNegFloat | None = None
+    spinning_friction: NonNegFloat | None = None
+    restitution: Unit | None = None
+    color: Color | None = None
+    roughness: Unit | None = None
+    metallic: Unit | None = None
+    opacity: Unit | None = None
+    class_name: str | None = None
+
+
+# ---------------------------------------------------------------------------------- objects
+class ObjectSpec(Model):
+    """One rigid object."""
+
+    name: Annotated[str, Field(min_length=1)]
+    shape: Shape
+    position: Vec3 = (0.0, 0.0, 0.0)
+    rotation: Vec3 | None = None
+    quaternion: Vec4 | None = None
+    velocity: Vec3 = (0.0, 0.0, 0.0)
+    angular_velocity: Vec3 = (0.0, 0.0, 0.0)
+    static: bool = False
+    mass: PositiveFloat | None = None
+    material: str = "plastic"
+    density: PositiveFloat | None = None
+    friction: NonNegFloat | None = None
+    rolling_friction: NonNegFloat | None = None
+    spinning_friction: NonNegFloat | None = None
+    restitution: Unit | None = None
+    color: Color | None = None
+    texture: str | None = None
+    roughness: Unit | None = None
+    metallic: Unit | None = None
+    opacity: Unit | None = None
+    class_name: str | None = None
+
+    @model_validator(mode="after")
+    def _one_orientation(self) -> ObjectSpec:
+        if self.rotation is not None and self.quaternion is not None:
+            raise ValueError("give either 'rotation' (degrees, XYZ) or 'quaternion' ([x, y, z, w]), not both")
+        if self.quaternion is not None and sum(c * c for c in self.quaternion) < 1e-12:
+            raise ValueError("quaternion must not be all zeros; identity is [0, 0, 0, 1]")
+        return self
+
+
+# ---------------------------------------------------------------------------------- cameras
+class Camera(Model):
+    """A pinhole camera. ``fov`` is the vertical field of view in degrees."""
+
+    name: Annotated[str, Field(min_length=1)] = "main"
+    position: Vec3 = (0.0, -4.0, 1.5)
+    look_at: Vec3 = (0.0, 0.0, 0.5)
+    fov: Annotated[float, Field(gt=1, lt=170)] = 45.0
+    up: Vec3 = (0.0, 0.0, 1.0)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Camera:
+        if sum((a - b) ** 2 for a, b in zip(self.position, self.look_at, strict=True)) < 1e-12:
+            raise ValueError(
+                f"camera look_at equals its position {list(self.position)}; "
+                "point the camera at something else"
+            )
+        return self
+
+
+# ----------------------------------------------------------------------------------- lights
+class _LightBase(Model):
+    color: Color = (1.0, 1.0, 1.0)
+    shadows: bool = False
+
+
+class DirectionalLight(_LightBase):
+    """Sunlight along ``direction`` (world, pointing from the light into the scene)."""
+
+    type: Literal["directional"] = "directional"
+    direction: Vec3 = (-0.4, 0.5, -1.0)
+    intensity: NonNegFloat = 3.0
+
+
+class PointLight(_LightBase):
+    """A point light at ``position``; ``intensity`` in candela."""
+
+    type: Literal["point"] = "point"
+    position: Vec3
+    intensity: NonNegFloat = 20.0
+    range: PositiveFloat | None = None
+
+
+class SpotLight(_LightBase):
+    """A spot light at ``position`` aimed at ``look_at``; cone angles in degrees."""
+
+    type: Literal["spot"] = "spot"
+    position: Vec3
+    look_at: Vec3 = (0.0, 0.0, 0.0)
+    intensity: NonNegFloat = 40.0
+    inner_cone: Annotated[float, Field(ge=0, lt=90)] = 15.0
+    outer_cone: Annotated[float, Field(gt=0, le=90)] = 30.0
+    range: PositiveFloat | None = None
+
+
+Light = Annotated[DirectionalLight | PointLight | SpotLight, Field(discriminator="type")]
+
+
+# ---------------------------------------------------------------------------------- ground, physics
+class Ground(Model):
+    """A static floor at z = 0 (infinite for physics, ``size`` metres square on screen)."""
+
+    enabled: bool = True
+    material: str = "concrete"
+    friction: NonNegFloat | None = None
+    restitution: Unit | None = None
+    rolling_friction: NonNegFloat | None = None
+    spinning_friction: NonNegFloat | None = None
+    texture: str = "checker"
+    checker_size: PositiveFloat = 0.5
+    colors: tuple[Color, Color] = ((0.78, 0.78, 0.76), (0.42, 0.43, 0.45))
+    size: PositiveFloat = 30.0
+
+
+class Physics(Model):
+    """Simulation settings. ``rate`` is the physics step rate in Hz; it must be a whole
+    multiple of the scene's fps so that every frame is an integer number of steps."""
+
+    rate: Annotated[int, Field(ge=30, le=10000)] = 240
+    solver_iterations: Annotated[int, Field(ge=1, le=1000)] = 50
+    contact_erp: Annotated[float, Field(gt=0, le=1)] = 0.02
+    linear_damping: NonNegFloat = 0.0
+    angular_damping: NonNegFloat = 0.0
+
+
+PassName = Literal[
+    "rgb", "depth", "segmentation", "normals", "flow_forward", "flow_backward",
+    "occlusion_forward", "occlusion_backward", "tracks", "boxes",
+]
+
+
+class RenderSettings(Model):
+    """What to render and how."""
+
+    passes: list[PassName] = ["rgb"]
+    antialias: bool = True
+    shadows: bool = True
+    quality: Annotated[int, Field(ge=0, le=51)] = 18
+
+
+# ------------------------------------------------------------------------------------ scene
+class Scene(Model):
+    """A whole scene: what exists, how it moves, how it is filmed."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")] = "scene"
+    duration: Annotated[float, Field(gt=0, le=3600)] = 2.0
+    fps: Annotated[int, Field(ge=1, le=240)] = 24
+    resolution: tuple[Annotated[int, Field(ge=16, le=8192)], Annotated[int, Field(ge=16, le=8192)]] = (640, 480)
+    seed: Annotated[int, Field(ge=0)] = 0
+    gravity: Vec3 = (0.0, 0.0, -9.81)
+    physics: Physics = Physics()
+    ground: Ground = Ground()
+    background: Color = (0.62, 0.72, 0.82)
+    ambient: NonNegFloat = 0.25
+    materials: dict[str, MaterialSpec] = {}
+    objects: list[ObjectSpec] = []
+    cameras: list[Camera] = [Camera()]
+    lights: list[Light] | None = None
+    render: RenderSettings = RenderSettings()
+
+    _source: str | None = PrivateAttr(default=None)
+
+    @field_validator("resolution")
+    @classmethod
+    def _even(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] % 2 or v[1] % 2:
+            raise ValueError(
+                f"width and height must be even numbers (H.264 with yuv420p needs it), got {list(v)}"
+            )
+        return v
+
+    @property
+    def source(self) -> str | None:
+        """The file this scene was loaded from, if any."""
+        return self._source
+
+    @property
+    def num_frames(self) -> int:
+        """Number of frames, ``max(1, round(duration * fps))``; frame i shows t = i / fps, so a
+        2 s clip at 24 fps has 48 frames and plays for exactly 2 s."""
+        return max(1, int(round(self.duration * self.fps)))

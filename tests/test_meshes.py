@@ -1,0 +1,556 @@
+"""Tests of mesh ingestion: physreel.assets.meshes, .collision, .inspect and the `assets` CLI.
+
+The real-world files live in ``shared/assets`` beside the checkout (read-only, never edited).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+from click.testing import CliRunner
+
+from physreel.assets import collision
+from physreel.assets.inspect import format_report, guess_unit, inspect_mesh
+from physreel.assets.meshes import (
+    Y_UP_TO_Z_UP,
+    MeshOptions,
+    decimate,
+    fix_winding,
+    prepare_mesh,
+    repair_for_physics,
+)
+from physreel.cli_assets import assets
+from physreel.errors import ArgumentError, AssetError, InputError
+
+ASSET_NAMES = [
+    "Duck.glb",
+    "CesiumMilkTruck.glb",
+    "BoxTextured.glb",
+    "monkey.glb",
+    "fuze.obj",
+    "bunny.ply",
+    "teapot.stl",
+    "busted.STL",
+]
+
+
+@pytest.fixture(scope="session")
+def shared_assets() -> Path:
+    """``shared/assets`` beside the checkout (CI clones the repository with shared/ beside it)."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "assets"
+    if not path.is_dir():
+        pytest.skip(f"shared test assets not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("physreel-cache")
+
+
+def _opts(path: Path, **kw) -> MeshOptions:
+    return MeshOptions(file=path, **kw)
+
+
+def _surface_colours(mesh: trimesh.Trimesh, rng: np.random.Generator) -> np.ndarray:
+    """(N, 3) uint8 colours sampled on the surface: texture at random UVs, or vertex colours."""
+    visual = mesh.visual
+    if isinstance(visual, trimesh.visual.TextureVisuals):
+        mat = visual.material
+        img = getattr(mat, "baseColorTexture", None) or getattr(mat, "image", None)
+        if img is None or visual.uv is None:
+            return np.zeros((0, 3), dtype=np.uint8)
+        uv = np.asarray(visual.uv)[mesh.faces]
+        weights = rng.dirichlet([1.0, 1.0, 1.0], size=len(mesh.faces))
+        return trimesh.visual.uv_to_color(np.einsum("fk,fkd->fd", weights, uv), img)[:, :3]
+    return np.asarray(visual.vertex_colors)[:, :3]
+
+
+def _colourfulness(colours: np.ndarray) -> float:
+    """Mean (max - min) over RGB channels: 0 for any grey, up to 255."""
+    c = np.asarray(colours, dtype=np.float64)
+    return float(np.mean(c.max(axis=1) - c.min(axis=1))) if len(c) else 0.0
+
+
+def _inside_convex(part: trimesh.Trimesh, point: np.ndarray, tol: float = 1e-9) -> bool:
+    """True when ``point`` is inside the convex ``part`` (behind every face plane)."""
+    d = np.einsum("ij,ij->i", part.face_normals, point - part.triangles[:, 0])
+    return bool(np.all(d <= tol))
+
+
+# --------------------------------------------------------------------------- every real asset
+
+
+@pytest.mark.parametrize("name", ASSET_NAMES)
+def test_every_asset_inspects(shared_assets, name):
+    info = inspect_mesh(shared_assets / name)
+    source = trimesh.load_scene(shared_assets / name)
+    assert info["triangles"] == sum(len(g.faces) for g in source.dump(concatenate=False))
+    assert info["triangles"] > 0 and info["parts"] >= 1
+    np.testing.assert_allclose(info["extents"], source.extents, rtol=1e-6)
+    assert info["likely_unit"] in ("m", "cm", "mm")
+    assert info["textures"]["missing"] == []
+    report = format_report(info)
+    assert name in report and "what physreel will do" in report
+
+
+@pytest.mark.parametrize("name", ASSET_NAMES)
+def test_every_asset_prepares_at_size(shared_assets, cache_dir, name):
+    import pyrender
+
+    prepared = prepare_mesh(_opts(shared_assets / name, size=0.3), cache_dir=cache_dir)
+    assert prepared.collision_kind == "hull"
+    assert max(prepared.extents) == pytest.approx(0.3, rel=1e-9)
+    # centre of mass at the origin, hull contains it, inertia is a valid tensor
+    np.testing.assert_allclose(prepared.center_of_mass, 0.0, atol=1e-9)
+    (hull,) = prepared.collision_parts
+    assert hull.is_watertight and hull.is_convex and len(hull.vertices) <= 256
+    assert _inside_convex(hull, np.zeros(3), tol=1e-9)
+    assert 0 < prepared.volume <= np.prod(prepared.extents) * (1 + 1e-9)
+    inertia = prepared.inertia_per_unit_mass
+    np.testing.assert_allclose(inertia, inertia.T, atol=1e-12)
+    eig = np.linalg.eigvalsh(inertia)
+    assert eig.min() > 0 and eig[0] + eig[1] >= eig[2] * (1 - 1e-9)  # triangle inequality
+    # visual bounds agree with the extents; every visual part becomes a pyrender mesh
+    bounds = np.array([p.bounds for p in prepared.visual_parts])
+    np.testing.assert_allclose(
+        bounds[:, 1].max(0) - bounds[:, 0].min(0), prepared.extents, rtol=1e-6
+    )
+    for part in prepared.visual_parts:
+        pyrender.Mesh.from_trimesh(part)
+
+
+def test_open_meshes_use_the_hull_closed_ones_the_mesh(shared_assets, cache_dir):
+    for name in ("teapot.stl", "monkey.glb", "bunny.ply", "CesiumMilkTruck.glb"):
+        prepared = prepare_mesh(_opts(shared_assets / name, size=0.3), cache_dir=cache_dir)
+        assert prepared.mass_properties_from == "hull", name
+        assert prepared.volume == pytest.approx(prepared.collision_parts[0].volume, rel=0.02)
+        assert any("convex hull" in w for w in prepared.warnings)
+    busted = prepare_mesh(_opts(shared_assets / "busted.STL", size=0.3), cache_dir=cache_dir)
+    assert busted.mass_properties_from == "mesh"
+    mesh = trimesh.load(shared_assets / "busted.STL")
+    factor = 0.3 / mesh.extents.max()
+    assert busted.volume == pytest.approx(mesh.volume * factor**3, rel=1e-9)
+
+
+def test_duck_ends_up_upright(shared_assets, cache_dir):
+    """glTF is Y-up: the duck's height (file Y) must become object Z."""
+    raw = trimesh.load(shared_assets / "Duck.glb", force="mesh")
+    prepared = prepare_mesh(_opts(shared_assets / "Duck.glb"), cache_dir=cache_dir)
+    np.testing.assert_allclose(prepared.extents, raw.extents[[0, 2, 1]], rtol=1e-9)
+    np.testing.assert_allclose(prepared.transform[:3, :3], Y_UP_TO_Z_UP[:3, :3], atol=1e-12)
+    # the head (highest file Y) is the highest object Z
+    top_file = raw.vertices[np.argmax(raw.vertices[:, 1])]
+    top_obj = prepared.transform[:3, :3] @ top_file + prepared.transform[:3, 3]
+    assert top_obj[2] == pytest.approx(prepared.visual.bounds[1, 2], abs=1e-9)
+    # explicit up: z leaves the file's axes alone
+    as_z = prepare_mesh(_opts(shared_assets / "Duck.glb", up="z"), cache_dir=cache_dir)
+    np.testing.assert_allclose(as_z.extents, raw.extents, rtol=1e-9)
+
+
+def test_y_up_rotation_maps_axes():
+    R = Y_UP_TO_Z_UP[:3, :3]
+    np.testing.assert_allclose(R @ [0, 1, 0], [0, 0, 1], atol=1e-15)
+    np.testing.assert_allclose(R @ [0, 0, 1], [0, -1, 0], atol=1e-15)
+    np.testing.assert_allclose(R @ [1, 0, 0], [1, 0, 0], atol=1e-15)
+    assert np.linalg.det(R) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["Duck.glb", "BoxTextured.glb", "fuze.obj"])
+def test_textures_survive(shared_assets, cache_dir, name):
+    prepared = prepare_mesh(_opts(shared_assets / name, size=0.3), cache_dir=cache_dir)
+    assert prepared.warnings == [] or all("texture" not in w for w in prepared.warnings)
+    (part,) = prepared.visual_parts
+    assert isinstance(part.visual, trimesh.visual.TextureVisuals)
+    colours = _surface_colours(part, np.random.Generator(np.random.PCG64(0)))
+    assert len(colours) == len(part.faces)
+    assert _colourfulness(colours) > 20.0, "texture sampled as grey"
+
+
+def test_truck_parts_keep_their_own_materials(shared_assets, cache_dir):
+    prepared = prepare_mesh(
+        _opts(shared_assets / "CesiumMilkTruck.glb", size=0.3), cache_dir=cache_dir
+    )
+    parts = prepared.visual_parts
+    assert len(parts) == 5  # body, glass, trim, two wheel instances
+    names = [p.visual.material.name for p in parts]
+    assert sorted(names) == ["glass", "truck", "wheels", "wheels", "window_trim"]
+    wheels = [p for p in parts if p.visual.material.name == "wheels"]
+    # the two wheel instances sit at the two axles (node transforms applied), same size
+    centres = np.array([w.bounds.mean(axis=0) for w in wheels])
+    assert abs(centres[0, 0] - centres[1, 0]) > 0.1 * 0.3
+    np.testing.assert_allclose(wheels[0].extents, wheels[1].extents, rtol=1e-6)
+    # file: axles 1.3523 + 1.4327 apart along X, truck 4.869 long
+    assert abs(centres[0, 0] - centres[1, 0]) == pytest.approx(
+        (1.35233 + 1.43267) * 0.3 / 4.86891, rel=1e-3
+    )
+
+
+def test_teapot_in_millimetres_normalises(shared_assets, cache_dir):
+    info = inspect_mesh(shared_assets / "teapot.stl")
+    assert info["likely_unit"] == "mm" and info["likely_up"] == "z"
+    raw = prepare_mesh(_opts(shared_assets / "teapot.stl"), cache_dir=cache_dir)
+    assert max(raw.extents) == pytest.approx(63.1697, rel=1e-4)
+    assert any("file units" in w for w in raw.warnings)
+    mm = prepare_mesh(_opts(shared_assets / "teapot.stl", scale=0.001), cache_dir=cache_dir)
+    np.testing.assert_allclose(mm.extents, raw.extents * 0.001, rtol=1e-9)
+    assert not any("file units" in w for w in mm.warnings)
+    assert mm.volume == pytest.approx(raw.volume * 1e-9, rel=1e-9)
+    np.testing.assert_allclose(
+        mm.inertia_per_unit_mass, raw.inertia_per_unit_mass * 1e-6, rtol=1e-9, atol=1e-15
+    )
+
+
+def test_bunny_vertex_colours_if_present(shared_assets, cache_dir):
+    prepared = prepare_mesh(_opts(shared_assets / "bunny.ply", size=0.3), cache_dir=cache_dir)
+    visual = prepared.visual.visual
+    assert isinstance(visual, trimesh.visual.ColorVisuals)
+    if visual.kind == "vertex":  # this scan has none; a coloured PLY must keep them
+        assert _colourfulness(visual.vertex_colors) > 0
+
+
+def test_ply_vertex_colours_survive(tmp_path, cache_dir):
+    sphere = trimesh.creation.icosphere(subdivisions=2)
+    colours = np.zeros((len(sphere.vertices), 4), dtype=np.uint8)
+    colours[:, 0] = 200
+    colours[:, 3] = 255
+    sphere.visual = trimesh.visual.ColorVisuals(vertex_colors=colours)
+    sphere.export(tmp_path / "red.ply")
+    prepared = prepare_mesh(_opts(tmp_path / "red.ply", size=0.3), cache_dir=cache_dir)
+    assert prepared.visual.visual.kind == "vertex"
+    np.testing.assert_array_equal(
+        prepared.visual.visual.vertex_colors[:, :3], [[200, 0, 0]] * len(sphere.vertices)
+    )
+
+
+# --------------------------------------------------------------------------- frames and scale
+
+
+def test_origins(tmp_path, cache_dir):
+    # an off-centre 1 x 2 x 3 box with a known centre
+    box = trimesh.creation.box(extents=[1.0, 2.0, 3.0])
+    box.apply_translation([5.0, -1.0, 2.0])
+    box.export(tmp_path / "box.stl")
+    com = prepare_mesh(_opts(tmp_path / "box.stl"), cache_dir=cache_dir)
+    np.testing.assert_allclose(com.visual.bounds, [[-0.5, -1, -1.5], [0.5, 1, 1.5]], atol=1e-12)
+    np.testing.assert_allclose(com.center_of_mass, 0, atol=1e-12)
+    bottom = prepare_mesh(_opts(tmp_path / "box.stl", origin="bottom_center"), cache_dir=cache_dir)
+    np.testing.assert_allclose(bottom.visual.bounds, [[-0.5, -1, 0], [0.5, 1, 3]], atol=1e-12)
+    np.testing.assert_allclose(bottom.center_of_mass, [0, 0, 1.5], atol=1e-12)
+    as_is = prepare_mesh(_opts(tmp_path / "box.stl", origin="as_is"), cache_dir=cache_dir)
+    np.testing.assert_allclose(as_is.center_of_mass, [5, -1, 2], atol=1e-12)
+    # solid box inertia about the COM per unit mass: (b^2 + c^2) / 12 ...
+    expected = np.diag([2**2 + 3**2, 1**2 + 3**2, 1**2 + 2**2]) / 12.0
+    for p in (com, bottom, as_is):
+        np.testing.assert_allclose(p.inertia_per_unit_mass, expected, atol=1e-12)
+        assert p.volume == pytest.approx(6.0) and p.mass_properties_from == "mesh"
+
+
+def test_non_uniform_scale_scales_the_mesh(tmp_path, cache_dir):
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
+    sphere.export(tmp_path / "ball.stl")
+    prepared = prepare_mesh(
+        _opts(tmp_path / "ball.stl", scale=(0.1, 0.2, 0.3)), cache_dir=cache_dir
+    )
+    np.testing.assert_allclose(prepared.extents, [0.2, 0.4, 0.6], rtol=1e-9)
+    # ellipsoid: V = 4/3 pi abc (icosphere slightly smaller than the sphere)
+    assert prepared.volume == pytest.approx(4 / 3 * np.pi * 0.1 * 0.2 * 0.3, rel=0.01)
+    # I_xx per unit mass = (b^2 + c^2) / 5
+    np.testing.assert_allclose(
+        np.diag(prepared.inertia_per_unit_mass),
+        np.array([0.04 + 0.09, 0.01 + 0.09, 0.01 + 0.04]) / 5,
+        rtol=0.01,
+    )
+
+
+def test_size_and_scale_together_is_an_error(shared_assets):
+    with pytest.raises(ArgumentError, match="either `size`"):
+        prepare_mesh(_opts(shared_assets / "Duck.glb", size=0.3, scale=2.0))
+    with pytest.raises(ArgumentError, match="scale"):
+        prepare_mesh(_opts(shared_assets / "Duck.glb", scale=(1.0, -1.0, 1.0)))
+
+
+# --------------------------------------------------------------------------- collision kinds
+
+
+def test_box_and_sphere_and_mesh_collision(tmp_path, cache_dir):
+    capsule = trimesh.creation.capsule(height=0.2, radius=0.05)
+    capsule.export(tmp_path / "capsule.stl")
+    box = prepare_mesh(_opts(tmp_path / "capsule.stl", collision="box"), cache_dir=cache_dir)
+    prim = box.collision_parts[0].metadata["primitive"]
+    assert prim["type"] == "box"
+    np.testing.assert_allclose(prim["extents"], [0.1, 0.1, 0.3], rtol=1e-3)
+    np.testing.assert_allclose(box.collision_parts[0].extents, prim["extents"], rtol=1e-9)
+    sphere = prepare_mesh(_opts(tmp_path / "capsule.stl", collision="sphere"), cache_dir=cache_dir)
+    prim = sphere.collision_parts[0].metadata["primitive"]
+    assert prim["type"] == "sphere" and prim["radius"] == pytest.approx(0.15, rel=1e-3)
+    np.testing.assert_allclose(prim["center"], 0, atol=1e-3)
+    exact = prepare_mesh(_opts(tmp_path / "capsule.stl", collision="mesh"), cache_dir=cache_dir)
+    assert len(exact.collision_parts[0].faces) == len(capsule.faces)
+
+
+def _write_cup(path: Path) -> trimesh.Trimesh:
+    """A cup: 8 cm wide, 10 cm tall, 6 mm walls, 8 mm floor; open at the top."""
+    outer = trimesh.creation.cylinder(radius=0.04, height=0.1, sections=32)
+    inner = trimesh.creation.cylinder(radius=0.034, height=0.1, sections=32)
+    inner.apply_translation([0.0, 0.0, 0.008])
+    cup = outer.difference(inner)
+    assert cup.is_watertight
+    cup.export(path)
+    return cup
+
+
+def test_decomposed_cup_is_hollow_and_cached(tmp_path, monkeypatch):
+    cup = _write_cup(tmp_path / "cup.obj")
+    cache = tmp_path / "cache"
+    opts = _opts(
+        tmp_path / "cup.obj", collision="decompose", origin="as_is", decompose_threshold=0.1
+    )
+    first = prepare_mesh(opts, cache_dir=cache)
+    assert not first.collision_cached
+    parts = first.collision_parts
+    assert len(parts) >= 4
+    assert all(p.is_convex and p.is_watertight for p in parts)
+    assert first.mass_properties_from == "mesh" and first.volume == pytest.approx(
+        cup.volume, rel=1e-5
+    )
+    inside = lambda point: any(_inside_convex(p, np.asarray(point)) for p in parts)  # noqa: E731
+    # the hollow: the middle of the cup's inside, and points up to the rim, lie in no part
+    for z in (0.0, 0.02, 0.045):
+        assert not inside([0.0, 0.0, z]), f"cup interior at z={z} is filled"
+    # the wall and the floor are solid
+    assert inside([0.037, 0.0, 0.0]) and inside([0.0, -0.037, 0.03]) and inside([0.0, 0.0, -0.046])
+    # with a plain hull, the inside is filled
+    hull = prepare_mesh(_opts(tmp_path / "cup.obj", origin="as_is"), cache_dir=cache)
+    assert _inside_convex(hull.collision_parts[0], np.zeros(3))
+    assert len(list((cache / "collision").glob("*.npz"))) == 1
+
+    # second call: from the cache, no decomposition runs at all
+    def boom(*args, **kwargs):
+        raise AssertionError("decomposition ran despite the cache")
+
+    monkeypatch.setattr(collision, "decompose", boom)
+    start = time.perf_counter()
+    second = prepare_mesh(opts, cache_dir=cache)
+    assert time.perf_counter() - start < 1.0
+    assert second.collision_cached
+    assert len(second.collision_parts) == len(parts)
+    for a, b in zip(parts, second.collision_parts, strict=True):
+        np.testing.assert_array_equal(a.vertices, b.vertices)
+        np.testing.assert_array_equal(a.faces, b.faces)
+    # any setting that changes the geometry misses the cache
+    with pytest.raises(AssertionError, match="despite the cache"):
+        prepare_mesh(
+            _opts(tmp_path / "cup.obj", collision="decompose", size=0.2, decompose_threshold=0.1),
+            cache_dir=cache,
+        )
+
+
+def test_cache_key_depends_on_content_and_settings(tmp_path):
+    a = collision.decomposition_cache_key("aa", {"threshold": 0.05})
+    assert a == collision.decomposition_cache_key("aa", {"threshold": 0.05})
+    assert a != collision.decomposition_cache_key("ab", {"threshold": 0.05})
+    assert a != collision.decomposition_cache_key("aa", {"threshold": 0.1})
+    (tmp_path / "f").write_bytes(b"abc")
+    assert collision.file_sha256(tmp_path / "f") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("PHYSREEL_CACHE", str(tmp_path / "c"))
+    assert collision.default_cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("PHYSREEL_CACHE")
+    assert collision.default_cache_dir() == Path.home() / ".cache" / "physreel"
+
+
+def test_hull_vertex_limit():
+    sphere = trimesh.creation.icosphere(subdivisions=5)  # 10 242 vertices, all on the hull
+    hull = collision.convex_hull(sphere)
+    assert len(hull.vertices) <= collision.MAX_HULL_VERTICES
+    assert hull.volume <= sphere.volume and hull.volume > 0.95 * sphere.volume
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def test_repair_fixes_winding_and_inversion():
+    rng = np.random.Generator(np.random.PCG64(7))
+    sphere = trimesh.creation.icosphere(subdivisions=3)
+    box = trimesh.creation.box()
+    box.apply_translation([4.0, 0.0, 0.0])
+    both = trimesh.util.concatenate([sphere, box])
+    faces = both.faces.copy()
+    flip = rng.random(len(faces)) < 0.3
+    faces[flip] = faces[flip][:, ::-1]
+    # plus a duplicated face and a degenerate one
+    faces = np.vstack([faces, faces[:1], [[0, 0, 1]]])
+    broken = trimesh.Trimesh(both.vertices, faces, process=False)
+    assert not broken.is_winding_consistent
+    report = repair_for_physics(broken)
+    assert report.winding_fixed and report.faces_dropped == 2
+    assert broken.is_watertight and broken.is_winding_consistent
+    assert broken.volume == pytest.approx(sphere.volume + 1.0, rel=1e-12)
+
+
+def test_fix_winding_keeps_the_majority_orientation_of_open_patches():
+    grid = trimesh.creation.box().slice_plane([0, 0, 0.4], [0, 0, -1])  # open: five sides
+    faces = grid.faces.copy()
+    faces[0] = faces[0][::-1]
+    patch = trimesh.Trimesh(grid.vertices, faces, process=False)
+    assert fix_winding(patch)
+    np.testing.assert_array_equal(patch.faces, grid.faces)
+
+
+def test_decimate_keeps_budget_and_texture(shared_assets, cache_dir):
+    prepared = prepare_mesh(
+        _opts(shared_assets / "Duck.glb", size=0.3, max_display_triangles=1000), cache_dir=cache_dir
+    )
+    (duck,) = prepared.visual_parts
+    assert 500 <= len(duck.faces) <= 1000
+    assert any("decimated" in w for w in prepared.warnings)
+    assert _colourfulness(_surface_colours(duck, np.random.Generator(np.random.PCG64(0)))) > 20
+    np.testing.assert_allclose(duck.extents, prepared.extents, rtol=0.05)
+    sphere = trimesh.creation.icosphere(subdivisions=5)
+    small = decimate(sphere, 2000)
+    assert 1000 <= len(small.faces) <= 2000
+    np.testing.assert_allclose(np.linalg.norm(small.vertices, axis=1), 1.0, atol=0.05)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("junk.glb", b"\x00\x01 definitely not glTF " * 40, "could not be read as a glTF binary"),
+        ("junk.stl", b"hello, this is text\n", "contains no triangles"),
+        ("points.obj", b"v 0 0 0\nv 1 0 0\nv 0 1 0\n", "no triangles"),
+        ("empty.ply", b"", "empty"),
+        ("model.fbx", b"Kaydara FBX Binary", "unsupported mesh format"),
+    ],
+)
+def test_bad_files_raise_asset_error(tmp_path, name, content, match):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(AssetError, match=match) as err:
+        prepare_mesh(_opts(tmp_path / name))
+    assert str(tmp_path / name) in str(err.value)
+    assert isinstance(err.value, InputError)
+    with pytest.raises(AssetError, match=match):
+        inspect_mesh(tmp_path / name)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(AssetError, match="not found.*check the path"):
+        prepare_mesh(_opts(tmp_path / "nope.glb"))
+    with pytest.raises(AssetError, match="is a folder"):
+        prepare_mesh(_opts(tmp_path))
+
+
+def test_unreadable_file(tmp_path, shared_assets):
+    locked = tmp_path / "locked.stl"
+    shutil.copy(shared_assets / "teapot.stl", locked)
+    locked.chmod(0)
+    try:
+        if os.access(locked, os.R_OK):
+            pytest.skip("running as root: permissions are not enforced")
+        with pytest.raises(AssetError, match="permission denied"):
+            prepare_mesh(_opts(locked))
+    finally:
+        locked.chmod(0o644)
+
+
+def test_missing_texture_warns_once_and_renders_without(tmp_path, shared_assets):
+    import pyrender
+
+    shutil.copy(shared_assets / "fuze.obj", tmp_path)
+    shutil.copy(shared_assets / "fuze.obj.mtl", tmp_path)
+    prepared = prepare_mesh(_opts(tmp_path / "fuze.obj", size=0.2))
+    texture_warnings = [w for w in prepared.warnings if "fuze uv.jpg" in w]
+    assert len(texture_warnings) == 1 and "rendering without it" in texture_warnings[0]
+    pyrender.Mesh.from_trimesh(prepared.visual)
+    assert max(prepared.extents) == pytest.approx(0.2)
+    info = inspect_mesh(tmp_path / "fuze.obj")
+    assert info["textures"]["missing"] == ["fuze uv.jpg"]
+    assert "MISSING" in format_report(info)
+
+
+def test_flat_mesh_needs_static_collision(tmp_path):
+    plane = trimesh.Trimesh([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], [[0, 1, 2], [0, 2, 3]])
+    plane.export(tmp_path / "plane.stl")
+    with pytest.raises(AssetError, match="flat"):
+        prepare_mesh(_opts(tmp_path / "plane.stl"))
+    static = prepare_mesh(_opts(tmp_path / "plane.stl", collision="mesh"))
+    assert static.volume == 0.0 and len(static.collision_parts[0].faces) == 2
+
+
+# --------------------------------------------------------------------------- inspect and CLI
+
+
+def test_guess_unit():
+    assert guess_unit(63.0, ".stl") == "mm"
+    assert guess_unit(11.0, ".stl") == "cm"
+    assert guess_unit(0.2, ".obj") == "m"
+    assert guess_unit(63.0, ".glb") == "m"  # glTF is metres by specification
+
+
+def test_inspect_reports_up_axis_and_textures(shared_assets):
+    duck = inspect_mesh(shared_assets / "Duck.glb")
+    assert duck["likely_up"] == "y" and duck["default_up"] == "y"
+    assert duck["textures"]["embedded"] == 1
+    fuze = inspect_mesh(shared_assets / "fuze.obj")
+    assert fuze["textures"]["found"] == ["fuze uv.jpg"] and fuze["likely_up"] == "z"
+    truck = inspect_mesh(shared_assets / "CesiumMilkTruck.glb")
+    assert truck["parts"] == 5 and truck["geometries"] == 4
+    assert inspect_mesh(shared_assets / "busted.STL")["watertight"] is True
+    assert inspect_mesh(shared_assets / "teapot.stl")["watertight"] is False
+
+
+def test_cli_inspect_and_prepare(shared_assets, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(assets, ["inspect", str(shared_assets / "teapot.stl")])
+    assert result.exit_code == 0, result.output
+    assert "likely unit   mm" in result.output and "894" in result.output
+    result = runner.invoke(assets, ["inspect", "--json", str(shared_assets / "Duck.glb")])
+    assert result.exit_code == 0 and '"likely_up": "y"' in result.output
+    result = runner.invoke(
+        assets,
+        [
+            "prepare",
+            str(shared_assets / "teapot.stl"),
+            "--scale",
+            "0.001",
+            "--cache-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "prepared in" in result.output and "0.06317" in result.output
+    result = runner.invoke(assets, ["inspect", str(tmp_path / "nope.stl")])
+    assert isinstance(result.exception, AssetError)
+
+
+# --------------------------------------------------------------------------- heavy meshes
+
+
+@pytest.mark.slow
+def test_heavy_mesh_loads_and_prepares(tmp_path):
+    """~1.3 M triangles: measured on 2 cores ~1 s to read a PLY, ~12 s to prepare (hull)."""
+    sphere = trimesh.creation.icosphere(subdivisions=8)  # 1 310 720 faces
+    v = sphere.vertices
+    sphere.vertices = v * (1 + 0.05 * np.sin(7 * v[:, 0]) * np.cos(5 * v[:, 1]))[:, None] * 50
+    sphere.export(tmp_path / "heavy.ply")
+    start = time.perf_counter()
+    prepared = prepare_mesh(_opts(tmp_path / "heavy.ply", size=0.3, max_display_triangles=100_000))
+    elapsed = time.perf_counter() - start
+    assert max(prepared.extents) == pytest.approx(0.3)
+    assert prepared.mass_properties_from == "mesh"
+    assert sum(len(p.faces) for p in prepared.visual_parts) <= 100_000
+    assert len(prepared.collision_parts[0].vertices) <= 256
+    assert elapsed < 120, f"preparing 1.3 M triangles took {elapsed:.1f} s"
