@@ -23,6 +23,7 @@ from physreel.assets.meshes import (
     decimate,
     fix_winding,
     prepare_mesh,
+    principal_inertia,
     repair_for_physics,
 )
 from physreel.cli_assets import assets
@@ -252,6 +253,23 @@ def test_origins(tmp_path, cache_dir):
         assert p.volume == pytest.approx(6.0) and p.mass_properties_from == "mesh"
 
 
+def test_principal_inertia_rebuilds_the_tensor(tmp_path, cache_dir):
+    from scipy.spatial.transform import Rotation
+
+    box = trimesh.creation.box(extents=[1.0, 2.0, 3.0])
+    box.apply_transform(trimesh.transformations.rotation_matrix(0.7, [1, 1, 0]))
+    box.export(tmp_path / "tilted.stl")
+    prepared = prepare_mesh(_opts(tmp_path / "tilted.stl"), cache_dir=cache_dir)
+    moments, quat = principal_inertia(prepared.inertia_per_unit_mass)
+    # STL stores float32: 1e-7 relative
+    np.testing.assert_allclose(moments, np.array([1 + 4, 1 + 9, 4 + 9]) / 12.0, rtol=1e-6)
+    R = Rotation.from_quat(quat).as_matrix()
+    assert np.linalg.det(R) == pytest.approx(1.0)
+    np.testing.assert_allclose(
+        R @ np.diag(moments) @ R.T, prepared.inertia_per_unit_mass, atol=1e-12
+    )
+
+
 def test_non_uniform_scale_scales_the_mesh(tmp_path, cache_dir):
     sphere = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
     sphere.export(tmp_path / "ball.stl")
@@ -479,6 +497,45 @@ def test_missing_texture_warns_once_and_renders_without(tmp_path, shared_assets)
     info = inspect_mesh(tmp_path / "fuze.obj")
     assert info["textures"]["missing"] == ["fuze uv.jpg"]
     assert "MISSING" in format_report(info)
+
+
+def _gltf_with_external_texture(shared_assets: Path, folder: Path, image_name: str) -> Path:
+    """BoxTextured as a .gltf + .bin files whose texture is an external image ``image_name``."""
+    import json
+
+    folder.mkdir()
+    files = trimesh.load_scene(shared_assets / "BoxTextured.glb").export(file_type="gltf")
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    doc = json.loads((folder / "model.gltf").read_text())
+    doc["images"] = [{"uri": image_name}]
+    (folder / "model.gltf").write_text(json.dumps(doc))
+    return folder / "model.gltf"
+
+
+def test_gltf_external_texture_with_space_found_or_missing(tmp_path, shared_assets):
+    import pyrender
+    from PIL import Image
+
+    path = _gltf_with_external_texture(shared_assets, tmp_path / "box", "red tex.png")
+    missing = prepare_mesh(_opts(path))
+    assert [w for w in missing.warnings if "red tex.png" in w and "not found" in w]
+    assert missing.visual.visual.material.baseColorTexture is None
+    pyrender.Mesh.from_trimesh(missing.visual)
+    Image.new("RGB", (8, 8), (255, 0, 0)).save(path.parent / "red tex.png")
+    found = prepare_mesh(_opts(path))
+    assert found.warnings == []
+    colours = _surface_colours(found.visual, np.random.Generator(np.random.PCG64(1)))
+    np.testing.assert_array_equal(colours, [[255, 0, 0]] * len(colours))
+
+
+def test_gltf_missing_buffer_is_an_asset_error(tmp_path, shared_assets):
+    path = _gltf_with_external_texture(shared_assets, tmp_path / "box", "t.png")
+    for bin_file in path.parent.glob("*.bin"):
+        bin_file.unlink()
+        break
+    with pytest.raises(AssetError, match=r"\.bin'.*not found beside it"):
+        prepare_mesh(_opts(path))
 
 
 def test_flat_mesh_needs_static_collision(tmp_path):

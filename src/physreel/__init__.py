@@ -14,6 +14,7 @@ from .errors import (
     SceneError,
     SimulationError,
 )
+from .outputs.reader import load
 from .physics.trajectory import Trajectory
 from .scene.loader import load_scene, load_scene_data
 from .scene.models import Scene
@@ -22,6 +23,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AssetError", "GLError", "InputError", "PhysreelError", "RenderError", "Scene", "SceneError",
-    "SimulationError", "Trajectory", "load_scene", "load_scene_data", "render", "simulate",
+    "SimulationError", "Trajectory", "load", "load_scene", "load_scene_data", "render", "simulate",
     "with_overrides", "write",
 ]

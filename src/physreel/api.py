@@ -17,7 +17,8 @@ from typing import Any
 from .physics.simulate import build_geometries
 from .physics.simulate import simulate as _simulate
 from .physics.trajectory import Trajectory
-from .render.stream import FrameBundle, camera_views, open_renderer, render_camera
+from .render.passes import render_passes
+from .render.stream import FrameBundle, camera_views, open_renderer
 from .scene.loader import load_scene
 from .scene.models import Scene
 
@@ -57,10 +58,14 @@ def render(
     Parameters
     ----------
     scene : path, dict or Scene
-    passes : pass names, e.g. ``["rgb"]``
+    passes : pass names: ``rgb``, ``depth``, ``segmentation``, ``normals``, ``flow_forward``,
+        ``flow_backward``, ``occlusion_forward``, ``occlusion_backward``, ``tracks``, ``boxes``
     camera : camera name (default: the scene's first camera)
     trajectory : a Trajectory from :func:`simulate` to reuse
     """
+    from .render.passes import check_passes
+
+    passes = check_passes(passes)
     sc = load_scene(scene)
     cams = {c.name: c for c in sc.cameras}
     cam = cams[camera] if camera is not None else sc.cameras[0]
@@ -71,9 +76,19 @@ def render(
     geometries = build_geometries(sc)
     traj = trajectory if trajectory is not None else _simulate(sc, geometries=geometries)
     w, h = sc.resolution
+    tracks = None
+    if "tracks" in passes:
+        from .outputs.writer import _track_accumulator
+
+        tracks = _track_accumulator(sc, traj, {**geometries, **traj.extra_geometry}, w, h)
+    boxes = None
+    if "boxes" in passes:
+        from .outputs.writer import _boxes_geometry
+
+        boxes = _boxes_geometry(traj, {**geometries, **traj.extra_geometry})
     with open_renderer(sc, traj, geometries, w, h) as renderer:
         views = camera_views(sc, cam, traj, w, h)
-        yield from render_camera(renderer, traj, views, cam.name, passes)
+        yield from render_passes(renderer, traj, views, cam.name, passes, tracks=tracks, boxes_geometry=boxes)
 
 
 def write(scene: SceneLike, out: str | os.PathLike, **kwargs: Any):

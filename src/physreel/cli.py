@@ -38,9 +38,14 @@ def main() -> None:
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Seconds (overrides the scene).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the scene).")
 @click.option("--passes", help="Comma-separated passes, e.g. rgb,depth,segmentation (default: the scene's).")
+@click.option("--control", help="Comma-separated conditioning exports: depth,normal,edges,canny,seg,tracks.")
+@click.option("--preset", type=click.Choice(["animatediff", "svd", "cogvideox", "wan"]),
+              help="Frame count, size and fps of a video model (overrides the scene).")
+@click.option("--flo", is_flag=True, help="Also write optical flow as Middlebury .flo files.")
 @click.option("--frames-png", is_flag=True, help="Also write every RGB frame as a PNG.")
 def render(scene: Path, out: Path | None, resolution: str | None, fps: int | None, duration: float | None,
-           seed: int | None, passes: str | None, frames_png: bool) -> None:
+           seed: int | None, passes: str | None, control: str | None, preset: str | None, flo: bool,
+           frames_png: bool) -> None:
     """Simulate SCENE and render it to video (and ground truth)."""
     from .api import with_overrides
     from .outputs.writer import write_render
@@ -50,10 +55,23 @@ def render(scene: Path, out: Path | None, resolution: str | None, fps: int | Non
 
     def run() -> None:
         sc = load_scene(scene)
+        if preset:
+            from .scene.presets import preset_overrides
+
+            sc = with_overrides(sc, **preset_overrides(preset, fps or sc.fps))
         sc = with_overrides(sc, resolution=list(res) if res else None, fps=fps, duration=duration, seed=seed)
-        pass_list = [p.strip() for p in passes.split(",") if p.strip()] if passes else None
-        if pass_list is not None:
-            sc = with_overrides(sc, render={**sc.render.model_dump(mode="json"), "passes": pass_list})
+        if preset and duration is None:
+            from .scene.presets import PRESETS
+
+            sc = with_overrides(sc, duration=PRESETS[preset].frames / sc.fps)
+        settings = sc.render.model_dump(mode="json")
+        if passes:
+            settings["passes"] = _csv(passes)
+        if control:
+            settings["control"] = _csv(control)
+        if flo:
+            settings["flo"] = True
+        sc = with_overrides(sc, render=settings)
         target = out if out is not None else Path("renders") / sc.name
         with _Progress() as prog:
             result = write_render(sc, target, frames_png=frames_png, progress=prog.update)
@@ -108,6 +126,10 @@ def schema(out: Path | None) -> None:
         out.write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
+
+
+def _csv(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
 
 
 class _Many(InputError):

@@ -35,6 +35,8 @@ COLLISION_KINDS: tuple[str, ...] = ("hull", "decompose", "box", "sphere", "mesh"
 
 #: Bump when the stored format or the decomposition settings change meaning.
 _CACHE_FORMAT = 1
+#: Meshes with more vertices are hulled from a regular subset of them (see :func:`convex_hull`).
+HULL_MAX_INPUT_POINTS = 1_000_000
 #: Most vertices a convex hull part keeps (pybullet's convex-vs-convex cost grows with it).
 MAX_HULL_VERTICES = 256
 
@@ -103,7 +105,12 @@ def decomposition_cache_key(file_hash: str, settings: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def convex_hull(mesh: trimesh.Trimesh, max_vertices: int = MAX_HULL_VERTICES) -> trimesh.Trimesh:
+def convex_hull(
+    mesh: trimesh.Trimesh,
+    max_vertices: int = MAX_HULL_VERTICES,
+    *,
+    max_points: int = HULL_MAX_INPUT_POINTS,
+) -> trimesh.Trimesh:
     """Convex hull of a mesh, with at most ``max_vertices`` vertices.
 
     When the exact hull has more vertices, a farthest-point subset of them is hulled again: the
@@ -115,6 +122,9 @@ def convex_hull(mesh: trimesh.Trimesh, max_vertices: int = MAX_HULL_VERTICES) ->
         Any triangle mesh with a 3-D extent (not flat).
     max_vertices : int
         Upper bound on the hull's vertex count.
+    max_points : int
+        Meshes with more vertices are hulled from every k-th vertex (plus the six extreme
+        ones), which keeps qhull's time bounded on multi-million-vertex scans.
 
     Returns
     -------
@@ -130,13 +140,19 @@ def convex_hull(mesh: trimesh.Trimesh, max_vertices: int = MAX_HULL_VERTICES) ->
         "the mesh is flat or degenerate: it has no 3-D convex hull. A dynamic object needs "
         "volume: give the surface a thickness, or use `collision: mesh` for a static object"
     )
+    points = np.asarray(mesh.vertices, dtype=np.float64)
+    if len(points) > max_points:
+        # every k-th vertex plus the extreme ones: the hull keeps the bounds and loses only a
+        # sliver of the order of the (tiny) vertex spacing of such a dense mesh
+        extremes = np.concatenate([np.argmin(points, axis=0), np.argmax(points, axis=0)])
+        points = np.concatenate([points[:: len(points) // max_points + 1], points[extremes]])
     try:
-        hull = mesh.convex_hull
+        with np.errstate(invalid="ignore", divide="ignore"):  # a flat hull divides by volume 0
+            hull = trimesh.convex.convex_hull(points)
+            volume = hull.volume
     except Exception as exc:  # qhull raises its own error types for flat input
         raise AssetError(f"{message} ({type(exc).__name__})") from exc
     size = float(np.max(mesh.extents)) if len(mesh.vertices) else 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):  # a flat hull divides by volume 0
-        volume = hull.volume
     if not size > 0 or not volume > 1e-9 * size**3:
         raise AssetError(message)
     return limit_hull_vertices(hull, max_vertices)

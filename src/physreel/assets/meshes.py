@@ -71,7 +71,8 @@ class MeshOptions:
     collision : {"hull", "decompose", "box", "sphere", "mesh"}
         Collision geometry; "mesh" is exact triangles and for static objects only.
     max_display_triangles : int, optional
-        Decimate the visual meshes (vertex clustering) when they have more triangles.
+        Decimate the visual meshes (vertex clustering) when they have more triangles in all
+        (each part keeps at least 4).
     decompose_threshold : float
         CoACD concavity threshold for ``collision="decompose"`` (smaller: finer parts).
     max_convex_parts : int
@@ -371,7 +372,7 @@ def repair_for_physics(mesh: trimesh.Trimesh) -> RepairReport:
     report = RepairReport()
     n_vertices, n_faces = len(mesh.vertices), len(mesh.faces)
     mesh.merge_vertices(merge_tex=True, merge_norm=True)
-    keep = mesh.nondegenerate_faces() & _unique_faces_mask(mesh.faces)
+    keep = _good_faces_mask(mesh.vertices, mesh.faces)
     if not keep.all():
         mesh.update_faces(keep)
     mesh.remove_unreferenced_vertices()
@@ -489,9 +490,33 @@ def fix_inversion(mesh: trimesh.Trimesh) -> bool:
 
 def _unique_faces_mask(faces: np.ndarray) -> np.ndarray:
     """(F,) bool: True for the first of each set of faces using the same three vertices."""
-    mask = np.zeros(len(faces), dtype=bool)
-    mask[trimesh.grouping.unique_rows(np.sort(faces, axis=1))[0]] = True
+    ordered = np.sort(np.asarray(faces, dtype=np.int64), axis=1)
+    order = np.lexsort((ordered[:, 2], ordered[:, 1], ordered[:, 0]))  # stable: first stays first
+    ordered = ordered[order]
+    repeat = np.all(ordered[1:] == ordered[:-1], axis=1)
+    mask = np.ones(len(faces), dtype=bool)
+    mask[order[1:][repeat]] = False
     return mask
+
+
+def _good_faces_mask(
+    vertices: np.ndarray, faces: np.ndarray, rel_height: float = 1e-9
+) -> np.ndarray:
+    """(F,) bool: False for degenerate faces (repeated vertex, or height under
+    ``rel_height`` times the mesh's size) and for repeats of an earlier face."""
+    vertices = np.asarray(vertices, dtype=np.float64)
+    faces = np.asarray(faces, dtype=np.int64)
+    keep = (
+        (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    )
+    a, b, c = (vertices[faces[:, k]] for k in range(3))
+    twice_area = np.linalg.norm(np.cross(b - a, c - a), axis=1)
+    longest = np.sqrt(
+        np.max([((b - a) ** 2).sum(1), ((c - b) ** 2).sum(1), ((a - c) ** 2).sum(1)], axis=0)
+    )
+    size = float(np.ptp(vertices, axis=0).max()) if len(vertices) else 0.0
+    keep &= twice_area > rel_height * size * longest  # height = 2 A / longest edge
+    return keep & _unique_faces_mask(faces)
 
 
 def mass_properties(
@@ -566,9 +591,10 @@ def _check_options(opts: MeshOptions) -> None:
             f"{opts.file}: `collision` must be one of {', '.join(_collision.COLLISION_KINDS)}, "
             f"got {opts.collision!r}"
         )
-    if opts.max_display_triangles is not None and opts.max_display_triangles < 12:
+    if opts.max_display_triangles is not None and opts.max_display_triangles < 1:
         raise ArgumentError(
-            f"{opts.file}: `max_display_triangles` must be at least 12, got {opts.max_display_triangles}"
+            f"{opts.file}: `max_display_triangles` must be a positive number of triangles, got "
+            f"{opts.max_display_triangles}"
         )
 
 
@@ -605,17 +631,65 @@ def prepare_mesh(opts: MeshOptions, *, cache_dir: Path | None = None) -> Prepare
     warnings = source.missing_warnings()
     if source.ignored:
         warnings.append(f"ignored {source.ignored} non-triangle geometries (points or lines)")
-
     up = opts.up or default_up(source.path)
-    rotate = Y_UP_TO_Z_UP if up == "y" else np.eye(4)
     parts = source.parts  # freshly loaded: transforming them in place is safe
+    rotate_scale = _rotate_and_scale(parts, opts, up, warnings)
+
+    physics = geometry_only(parts)
+    _note_repair(repair_for_physics(physics), warnings)
+    for part in parts:
+        _repair_visual(part)
+    exact_hull, volume, com, inertia, props_from = _mass_properties_or_hull(
+        physics, opts.collision, warnings
+    )
+
+    shift = _origin_shift(physics, com, opts.origin)
+    for part in parts:
+        part.apply_translation(shift)
+    physics.apply_translation(shift)
+    if exact_hull is not None:
+        exact_hull = exact_hull.copy()
+        exact_hull.apply_translation(shift)
+
+    cached = False
+    if opts.collision == "decompose":
+        collision_parts, cached = _decompose(physics, source.path, up, opts, cache_dir)
+    elif opts.collision == "hull":
+        collision_parts = [_collision.limit_hull_vertices(exact_hull)]
+    else:
+        collision_parts = _collision.collision_parts(physics, opts.collision)
+
+    if opts.max_display_triangles is not None:
+        parts = _decimate_parts(parts, opts.max_display_triangles, warnings)
+
+    transform = trimesh.transformations.translation_matrix(shift) @ rotate_scale
+    return PreparedMesh(
+        visual=parts[0] if len(parts) == 1 else list(parts),
+        collision_parts=collision_parts,
+        collision_kind=opts.collision,
+        volume=volume,
+        center_of_mass=np.asarray(com, dtype=np.float64) + shift,
+        inertia_per_unit_mass=inertia,
+        mass_properties_from=props_from,
+        extents=np.asarray(physics.extents, dtype=np.float64),
+        warnings=warnings,
+        transform=transform,
+        collision_cached=cached,
+    )
+
+
+def _rotate_and_scale(
+    parts: list[trimesh.Trimesh], opts: MeshOptions, up: str, warnings: list[str]
+) -> np.ndarray:
+    """Rotate ``parts`` to Z up and scale them to metres in place; return the (4, 4) used."""
+    rotate = Y_UP_TO_Z_UP if up == "y" else np.eye(4)
     for part in parts:
         part.apply_transform(rotate)
     lo = np.min([p.bounds[0] for p in parts], axis=0)
     hi = np.max([p.bounds[1] for p in parts], axis=0)
     longest = float(np.max(hi - lo))
-    if longest <= 0:
-        raise AssetError(f"{source.path}: all vertices coincide (the mesh has zero size)")
+    if not longest > 0:
+        raise AssetError(f"{opts.file}: all vertices coincide (the mesh has zero size)")
     if opts.size is not None:
         scale = _scale_matrix(opts.size / longest)
     elif opts.scale is not None:
@@ -627,118 +701,124 @@ def prepare_mesh(opts: MeshOptions, *, cache_dir: Path | None = None) -> Prepare
                 f"the longest side is {longest:.4g} file units and is taken as {longest:.4g} m; "
                 "set `size` (longest side in metres) or `scale` (e.g. 0.001 for millimetres)"
             )
-    if not np.allclose(scale, np.eye(4)):
+    if not np.array_equal(scale, np.eye(4)):
         for part in parts:
             part.apply_transform(scale)
+    return scale @ rotate
 
-    physics = geometry_only(parts)
-    report = repair_for_physics(physics)
-    if report.faces_dropped or report.winding_fixed:
-        fixed = (
-            [f"dropped {report.faces_dropped} degenerate or duplicate faces"]
-            if report.faces_dropped
-            else []
-        )
-        fixed += ["made the face winding consistent"] if report.winding_fixed else []
+
+def _note_repair(report: RepairReport, warnings: list[str]) -> None:
+    fixed = []
+    if report.faces_dropped:
+        fixed.append(f"dropped {report.faces_dropped} degenerate or duplicate faces")
+    if report.winding_fixed:
+        fixed.append("made the face winding consistent")
+    if fixed:
         warnings.append("repaired for physics: " + ", ".join(fixed))
-    for part in parts:
-        _repair_visual(part)
 
-    needs_hull = opts.collision == "hull" or not (
-        physics.is_watertight and physics.is_winding_consistent
-    )
-    if opts.collision == "mesh":
+
+def _mass_properties_or_hull(physics: trimesh.Trimesh, kind: str, warnings: list[str]):
+    """(exact hull or None, volume, com, unit inertia, source) of the repaired mesh."""
+    closed = bool(physics.is_watertight and physics.is_winding_consistent)
+    exact_hull = None
+    if kind == "hull" or not closed:
         try:
-            exact_hull = (
-                _collision.convex_hull(physics, max_vertices=10**12) if needs_hull else None
-            )
-        except AssetError:  # flat static geometry: no volume, but usable as a static mesh
-            exact_hull = None
-    else:
-        exact_hull = _collision.convex_hull(physics, max_vertices=10**12) if needs_hull else None
-    if exact_hull is None and not (physics.is_watertight and physics.is_winding_consistent):
-        volume, com, inertia, props_from = (
-            0.0,
-            physics.bounds.mean(axis=0),
-            np.zeros((3, 3)),
-            "hull",
-        )
-        warnings.append("the mesh is flat (no volume); usable only as a static `collision: mesh`")
-    else:
-        volume, com, inertia, props_from = mass_properties(physics, exact_hull)
-        if props_from == "hull":
+            exact_hull = _collision.convex_hull(physics, max_vertices=2**62)
+        except AssetError:
+            if kind != "mesh":
+                raise
+            # flat static geometry: no volume, but usable as a static triangle mesh
             warnings.append(
-                "the mesh is open (not watertight); volume, centre of mass and inertia come "
-                "from its convex hull"
+                "the mesh is flat (no volume); usable only as a static `collision: mesh`"
             )
-
-    shift = np.eye(4)
-    if opts.origin == "center_of_mass":
-        shift[:3, 3] = -com
-    elif opts.origin == "bottom_center":
-        b_lo, b_hi = physics.bounds
-        shift[:3, 3] = -np.array([(b_lo[0] + b_hi[0]) / 2, (b_lo[1] + b_hi[1]) / 2, b_lo[2]])
-    for part in parts:
-        part.apply_translation(shift[:3, 3])
-    physics.apply_translation(shift[:3, 3])
-    if exact_hull is not None:
-        exact_hull = exact_hull.copy()
-        exact_hull.apply_translation(shift[:3, 3])
-    transform = shift @ scale @ rotate
-
-    cached = False
-    if opts.collision == "decompose":
-        settings = {
-            "up": up,
-            "size": opts.size,
-            "scale": opts.scale,
-            "origin": opts.origin,
-            "threshold": opts.decompose_threshold,
-            "max_parts": opts.max_convex_parts,
-        }
-        key = _collision.decomposition_cache_key(_collision.file_sha256(source.path), settings)
-        collision_parts, cached = _collision.decompose_cached(
-            physics,
-            cache_key=key,
-            cache_dir=Path(cache_dir) if cache_dir is not None else _collision.default_cache_dir(),
-            threshold=opts.decompose_threshold,
-            max_parts=opts.max_convex_parts,
+            return None, 0.0, physics.bounds.mean(axis=0), np.zeros((3, 3)), "hull"
+    volume, com, inertia, props_from = mass_properties(physics, exact_hull)
+    if props_from == "hull":
+        warnings.append(
+            "the mesh is open (not watertight); volume, centre of mass and inertia come "
+            "from its convex hull"
         )
-    elif opts.collision == "hull":
-        collision_parts = [_collision.limit_hull_vertices(exact_hull)]
-    else:
-        collision_parts = _collision.collision_parts(physics, opts.collision)
+    return exact_hull, volume, com, inertia, props_from
 
-    if opts.max_display_triangles is not None:
-        total = sum(len(p.faces) for p in parts)
-        if total > opts.max_display_triangles:
-            parts = [
-                decimate(p, max(4, int(opts.max_display_triangles * len(p.faces) / total)))
-                for p in parts
-            ]
-            warnings.append(
-                f"display mesh decimated from {total} to {sum(len(p.faces) for p in parts)} "
-                f"triangles (max_display_triangles={opts.max_display_triangles})"
-            )
 
-    return PreparedMesh(
-        visual=parts[0] if len(parts) == 1 else list(parts),
-        collision_parts=collision_parts,
-        collision_kind=opts.collision,
-        volume=volume,
-        center_of_mass=np.asarray(com, dtype=np.float64) + shift[:3, 3],
-        inertia_per_unit_mass=inertia,
-        mass_properties_from=props_from,
-        extents=np.asarray(physics.extents, dtype=np.float64),
-        warnings=warnings,
-        transform=transform,
-        collision_cached=cached,
+def _origin_shift(physics: trimesh.Trimesh, com: np.ndarray, origin: str) -> np.ndarray:
+    """(3,) translation that puts the object frame's origin where ``origin`` asks."""
+    if origin == "center_of_mass":
+        return -np.asarray(com, dtype=np.float64)
+    if origin == "bottom_center":
+        lo, hi = np.asarray(physics.bounds, dtype=np.float64)
+        return -np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
+    return np.zeros(3)
+
+
+def _decompose(
+    physics: trimesh.Trimesh, path: Path, up: str, opts: MeshOptions, cache_dir: Path | None
+) -> tuple[list[trimesh.Trimesh], bool]:
+    settings = {
+        "up": up,
+        "size": opts.size,
+        "scale": opts.scale,
+        "origin": opts.origin,
+        "threshold": opts.decompose_threshold,
+        "max_parts": opts.max_convex_parts,
+    }
+    key = _collision.decomposition_cache_key(_collision.file_sha256(path), settings)
+    return _collision.decompose_cached(
+        physics,
+        cache_key=key,
+        cache_dir=Path(cache_dir) if cache_dir is not None else _collision.default_cache_dir(),
+        threshold=opts.decompose_threshold,
+        max_parts=opts.max_convex_parts,
     )
+
+
+def _decimate_parts(
+    parts: list[trimesh.Trimesh], budget: int, warnings: list[str]
+) -> list[trimesh.Trimesh]:
+    """Share ``budget`` triangles among the parts in proportion to their sizes."""
+    total = sum(len(p.faces) for p in parts)
+    if total <= budget:
+        return parts
+    out = [decimate(p, max(4, int(budget * len(p.faces) / total))) for p in parts]
+    warnings.append(
+        f"display mesh decimated from {total} to {sum(len(p.faces) for p in out)} "
+        f"triangles (max_display_triangles={budget})"
+    )
+    return out
+
+
+def principal_inertia(inertia: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Principal moments and axes of an inertia tensor (what pybullet's inertial frame wants).
+
+    Parameters
+    ----------
+    inertia : (3, 3) float64
+        Symmetric inertia tensor about the centre of mass, e.g.
+        :attr:`PreparedMesh.inertia_per_unit_mass` times the mass.
+
+    Returns
+    -------
+    moments : (3,) float64
+        Principal moments, ascending (``localInertiaDiagonal``).
+    quaternion : (4,) float64
+        ``[x, y, z, w]`` rotation from the principal frame to the object frame
+        (``baseInertialFrameOrientation``): ``inertia = R diag(moments) R^T``.
+    """
+    from scipy.spatial.transform import Rotation
+
+    moments, axes = np.linalg.eigh(np.asarray(inertia, dtype=np.float64))
+    if np.linalg.det(axes) < 0:
+        axes[:, 2] *= -1.0  # a rotation, not a reflection
+    return moments, Rotation.from_matrix(axes).as_quat()
 
 
 def _repair_visual(part: trimesh.Trimesh) -> None:
     """Drop degenerate and duplicate faces of a visual mesh, keeping its UVs and colours."""
-    keep = part.nondegenerate_faces() & _unique_faces_mask(part.faces)
+    faces = np.asarray(part.faces, dtype=np.int64)
+    keep = (
+        (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    )
+    keep &= _unique_faces_mask(faces)  # zero-area faces with distinct corners draw nothing: kept
     if not keep.all():
         part.update_faces(keep)
         part.remove_unreferenced_vertices()

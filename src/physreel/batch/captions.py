@@ -12,10 +12,12 @@ wooden floor and bounces three times while a glass cup shatters beside it."  It 
 
 Counting rules (documented because captions are labels):
 
-- An impact "with the ground" is one whose other party is not an object of the scene.
+- An impact "with the ground" is one whose other party is not a body of the clip (neither an
+  object of the scene nor a fracture piece listed in the metadata).
 - The first ground impact of an object is its landing; every later ground impact with a
-  relative speed of at least ``min_bounce_speed`` (0.5 m/s, a visible hop of ~1.3 cm) that
-  starts at least ``merge_window`` (0.05 s) after the previous one is a bounce.
+  relative speed of at least ``min_bounce_speed`` (1.0 m/s, a hop of ~5 cm) that starts at
+  least ``merge_window`` (0.05 s) after the previous one is a bounce.  Balls "bounce N times";
+  other shapes with three or more bounces "tumble" (their edge hits are not clean bounces).
 - An object "topples" when its up axis ends tilted more than 45 degrees from where it started;
   it "rolls" (round shapes) or "slides" (others) when its centre travels more than 0.2 m
   horizontally after its landing without toppling.
@@ -36,7 +38,7 @@ import numpy as np
 
 __all__ = ["caption", "color_name", "count_bounces", "describe_object", "events_text"]
 
-MIN_BOUNCE_SPEED = 0.5  # m/s
+MIN_BOUNCE_SPEED = 1.0  # m/s: a hop of v^2 / 2g = 5 cm
 MERGE_WINDOW = 0.05  # s
 _TOPPLE_DEG = 45.0
 _TRAVEL_M = 0.2
@@ -78,7 +80,6 @@ _MATERIAL_ADJ = {
     "concrete": "concrete",
 }
 _BRITTLE = {"glass", "ceramic", "ice"}
-_BREAKS_BY_DEFAULT = {"glass", "ceramic"}
 _ROUND = {"sphere", "cylinder", "capsule"}
 _NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
@@ -170,11 +171,14 @@ def _noun(obj: Mapping[str, Any]) -> str:
     if t == "sphere":
         return "ball"
     if t == "box":
-        s = sorted(abs(float(v)) for v in shape.get("size", [1, 1, 1]))
+        sx, sy, sz = (abs(float(v)) for v in shape.get("size", [1, 1, 1]))
+        s = sorted((sx, sy, sz))
         if s[0] > 0 and s[2] / s[0] < 1.15:
             return "cube"
-        if s[0] < 0.35 * s[1] and s[2] > 1.5 * s[1]:
-            return "domino"
+        if sz == s[0] and sz < 0.35 * s[1]:
+            return "tile"  # thin along its own z: lies flat
+        if sz == s[2] and min(sx, sy) < 0.35 * max(sx, sy) and sz > 1.5 * max(sx, sy):
+            return "domino"  # thin and standing up
         if s[0] < 0.35 * s[1]:
             return "plank"
         return "block"
@@ -249,7 +253,8 @@ def count_bounces(
     name : str
         The object.
     object_names : list of str
-        All object names of the scene; an impact partner not in it is the ground.
+        All body names (scene objects and fracture pieces); an impact partner not in it is
+        the ground.
     """
     impacts = _ground_impacts(events, name, set(object_names))
     bounces = 0
@@ -287,6 +292,20 @@ def _tilt_deg(q0: np.ndarray, q1: np.ndarray) -> float:
     z0 = quat_to_matrix(q0)[:, 2]
     z1 = quat_to_matrix(q1)[:, 2]
     return math.degrees(math.acos(float(np.clip(z0 @ z1, -1.0, 1.0))))
+
+
+def _starts_on_ground(obj: Mapping[str, Any]) -> bool:
+    """Whether the object's bounding box touches the ground (z = 0) within 5 mm at the start."""
+    from physreel.batch.templates import _box
+
+    box = _box(obj, Path.cwd(), 0.0)
+    if box is None or box.sphere is None and not np.any(box.half):
+        return False
+    if box.sphere is not None:
+        lowest = box.centre[2] - box.sphere
+    else:
+        lowest = box.centre[2] - float(np.sum(np.abs(box.rot[2, :]) * box.half))
+    return bool(abs(lowest) < 0.005)
 
 
 def _landing_frame(track: dict[str, np.ndarray] | None) -> int | None:
@@ -338,45 +357,49 @@ def _floor_phrase(scene: Mapping[str, Any]) -> str | None:
     return f"{adj} floor" if adj else "floor"
 
 
-def _breakable(obj: Mapping[str, Any], scene: Mapping[str, Any]) -> bool:
-    """``breakable`` when given, else the material's default (glass and ceramic break)."""
+def _breakable(obj: Mapping[str, Any]) -> bool:
+    """Whether the scene made the object breakable (``breakable: true`` or a mapping)."""
     flag = obj.get("breakable")
-    if flag is not None and flag is not True and not isinstance(flag, Mapping):
-        return bool(flag)
-    if flag is not None:
-        return True
-    return _base_material(obj.get("material"), scene) in _BREAKS_BY_DEFAULT
+    return isinstance(flag, Mapping) or flag is True
 
 
 def _object_facts(scene, events, metadata) -> list[dict[str, Any]]:
     objects = [o for o in scene.get("objects") or [] if isinstance(o, Mapping)]
     names = [str(o.get("name")) for o in objects]
+    # fracture pieces are objects of the metadata, not of the scene: never "the ground"
+    pieces = [str(n) for n in ((metadata or {}).get("objects") or {}) if n not in names]
+    bodies = names + pieces
     facts = []
     for obj in objects:
         if obj.get("static"):
             continue
         name = str(obj.get("name"))
-        ground = _ground_impacts(events, name, set(names))
+        ground = _ground_impacts(events, name, set(bodies))
         breaks = [e for e in events if e.get("type") == "break" and e.get("object") == name]
         hits = [
             e
             for e in events
             if e.get("type") == "impact"
             and name in (e.get("objects") or [])
-            and all(n in names for n in e.get("objects") or [])
+            and all(n in bodies for n in e.get("objects") or [])
         ]
         track = _object_track(metadata, name)
-        landing = int(ground[0].get("frame", 0)) if ground else _landing_frame(track)
+        if _starts_on_ground(obj):  # standing objects (dominoes) topple, they do not land
+            landing = None
+        elif ground:
+            landing = int(ground[0].get("frame", 0))
+        else:
+            landing = _landing_frame(track)
         f = {
             "name": name,
             "desc": describe_object(obj, scene),
             "noun": _noun(obj),
             "landed": landing is not None,
-            "bounces": count_bounces(events, name, names),
+            "bounces": count_bounces(events, name, bodies),
             "broke": bool(breaks),
             "pieces": len(breaks[0].get("pieces") or []) if breaks else 0,
             "brittle": _base_material(obj.get("material"), scene) in _BRITTLE,
-            "breakable": _breakable(obj, scene),
+            "breakable": _breakable(obj),
             "hits": len(hits),
             "motion": _motion(obj, track, landing or 0),
         }
@@ -403,9 +426,12 @@ def _predicate(f: Mapping[str, Any], floor: str | None, rng: np.random.Generator
         if f["pieces"] >= 2:
             verb += f" into {_number(f['pieces'])} pieces"
         parts.append(verb)
+    elif f["bounces"] >= 3 and f["noun"] != "ball":
+        parts.append("tumbles")
     elif f["bounces"]:
         parts.append(f"bounces {_times(f['bounces'])}")
-    if f["motion"] and not f["broke"]:
+    tumbled = f["bounces"] >= 3 and f["noun"] != "ball"
+    if f["motion"] and not f["broke"] and not (tumbled and f["motion"] == "topples"):
         parts.append(
             {"topples": "topples over", "rolls": "rolls away", "slides": "slides"}[f["motion"]]
         )
@@ -424,19 +450,18 @@ def _dominoes(facts: list[dict[str, Any]], floor: str | None, rng) -> str | None
     dom = [f for f in facts if f["noun"] == "domino"]
     if len(dom) < 3:
         return None
-    known = [f for f in dom if f["motion"] is not None or f["hits"]]
     fallen = sum(1 for f in dom if f["motion"] == "topples")
     desc = dom[0]["desc"].replace("domino", "dominoes")
-    n = _number(len(dom))
-    row = ["A row of", "A line of"][int(rng.integers(2))]
-    if not known:
-        return f"{row} {n} {desc} stands on {_a(floor or 'floor')}."
+    n = _cap(_number(len(dom)))
+    where = ["standing in a row", "in a line", "lined up"][int(rng.integers(3))]
     if fallen == len(dom):
         tail = ["topple one after another", "fall over one by one", "topple in a chain reaction"]
-        return f"{row} {n} {desc} {tail[int(rng.integers(3))]}."
+        return f"{n} {desc} {where} {tail[int(rng.integers(3))]}."
     if fallen == 0:
-        return f"{row} {n} {desc} is knocked but none of them falls over."
-    return f"{row} {n} {desc} starts to topple, and {_number(fallen)} of them fall over."
+        return f"{n} {desc} stand {where.replace('standing ', '')} and none of them falls over."
+    return (
+        f"{n} {desc} stand {where.replace('standing ', '')}; {_number(fallen)} of them fall over."
+    )
 
 
 def caption(

@@ -560,7 +560,8 @@ def _run_local(jobs: list[_Job], workers: int, on_outcome: Callable[[SampleOutco
     crashes: Counter[int] = Counter()
     pending = list(jobs)
     while pending:
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx) as ex:
+        ex = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
+        try:
             futures = {ex.submit(run_sample, job): job for job in pending}
             pending = []
             for fut in as_completed(futures):
@@ -575,6 +576,11 @@ def _run_local(jobs: list[_Job], workers: int, on_outcome: Callable[[SampleOutco
                         )
                     else:
                         pending.append(job)
+        except BaseException:
+            # Ctrl-C or an error in the caller: drop queued samples instead of finishing them
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        ex.shutdown(wait=True)
         pending.sort(key=lambda j: j.k)
 
 
@@ -826,6 +832,7 @@ def run_batch(
         else:
             _run_local(jobs, workers, on_outcome)
 
+    clean_partial(samples)  # temporary folders of workers that died (e.g. a Ray node lost)
     complete = 0
     rejections: Counter[str] = Counter()
     for k in range(count):

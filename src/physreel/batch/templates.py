@@ -333,7 +333,11 @@ def check_template(data: Mapping[str, Any], *, base_dir: Path | None = None) -> 
 
 
 def validate_template(
-    data: Mapping[str, Any], source: str, *, base_dir: Path | None = None
+    data: Mapping[str, Any],
+    source: str,
+    *,
+    base_dir: Path | None = None,
+    positions: Mapping[tuple, tuple[int, int]] | None = None,
 ) -> list[Problem]:
     """Check a template: distribution syntax, then one resolution validated as a scene.
 
@@ -348,6 +352,9 @@ def validate_template(
         File name used in messages.
     base_dir : Path, optional
         Folder for relative paths; defaults to the folder of ``source``.
+    positions : dict, optional
+        ``{(key, index, ...): (line, column)}`` as returned by ``physreel.scene.yamlio.parse``;
+        gives line numbers when ``data`` is plain (not a ruamel document).
 
     Returns
     -------
@@ -357,7 +364,7 @@ def validate_template(
     base = Path(base_dir) if base_dir is not None else Path(source).resolve().parent
     problems = check_template(data, base_dir=base)
     if problems:
-        return problems
+        return [_with_position(p, positions) for p in problems] if positions else problems
     template = template_from_data(data, source=source, base_dir=base)
     try:
         scene = resolve_template(template, sample_rng(_VALIDATION_SEED, 0))
@@ -375,6 +382,29 @@ def validate_template(
             for p in exc.problems
         ]
     return []
+
+
+def _loc(path: str) -> tuple:
+    """``objects.pool[0].object`` -> ``("objects", "pool", 0, "object")``."""
+    out: list[Any] = []
+    for part in path.split("."):
+        name, *indices = part.split("[")
+        if name:
+            out.append(name)
+        out.extend(int(i.rstrip("]")) for i in indices if i.rstrip("]").isdigit())
+    return tuple(out)
+
+
+def _with_position(problem: Problem, positions: Mapping[tuple, tuple[int, int]]) -> Problem:
+    if problem.line is not None:
+        return problem
+    loc = _loc(problem.path)
+    while loc:
+        if loc in positions:
+            line, col = positions[loc]
+            return Problem(problem.path, problem.message, line=line, column=col)
+        loc = loc[:-1]
+    return problem
 
 
 def _line(container: Any, key: Any) -> int | None:

@@ -56,16 +56,17 @@ def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list
     specs = {o.name: o for o in scene.objects}
     objects = {}
     for i, name in enumerate(trajectory.names):
-        spec = specs[name]
+        spec = specs[trajectory.root_of(name)]
         mat = object_material(scene, spec)
         objects[name] = {
             "id": i + 2,
             "index": i,
             "mass": round(float(masses.get(name, 0.0)), 9),
             "static": spec.static,
+            "parent": trajectory.parents.get(name),
             "material": spec.material,
             "class": mat.class_name if spec.class_name is None else spec.class_name,
-            "shape": spec.shape.model_dump(mode="json"),
+            "shape": spec.shape.model_dump(mode="json") if name == spec.name else {"type": "piece", "of": spec.name},
             "color": list(mat.color),
             "friction": mat.friction,
             "restitution": mat.restitution,

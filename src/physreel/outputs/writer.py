@@ -10,13 +10,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import PhysreelError, RenderError
+from ..errors import ArgumentError, PhysreelError, RenderError
 from ..physics.simulate import build_geometries, simulate
-from ..render.stream import camera_views, open_renderer, render_camera
+from ..render.stream import camera_views, open_renderer
 from ..scene.models import Scene
 from ..scene.yamlio import dump
+from .camera_writer import CONTROL_KINDS, passes_for_controls
 from .metadata import build_metadata, write_json
-from .video import Mp4Writer
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,7 +51,9 @@ def write_render(
     out: str | os.PathLike,
     *,
     passes: Sequence[str] | None = None,
+    controls: Sequence[str] | None = None,
     frames_png: bool = False,
+    flo: bool | None = None,
     progress: Progress | None = None,
 ) -> RenderResult:
     """Simulate ``scene`` once and render every camera into folder ``out``.
@@ -64,70 +66,128 @@ def write_render(
     scene : Scene
     out : output folder
     passes : pass names to render (default: the scene's ``render.passes``)
+    controls : conditioning exports (default: the scene's ``render.control``); they add the
+        passes they are made from
     frames_png : also write every RGB frame as ``<camera>/rgb/NNNNN.png``
+    flo : also write flow as Middlebury ``.flo`` files (default: the scene's ``render.flo``)
     progress : called as ``progress(stage, done, total)``
     """
+    from ..render.passes import check_passes
+
     t0 = time.perf_counter()
     out = Path(out)
-    passes = list(passes) if passes is not None else list(scene.render.passes)
+    controls = list(controls) if controls is not None else list(scene.render.control)
+    bad = [c for c in controls if c not in CONTROL_KINDS]
+    if bad:
+        raise ArgumentError(f"unknown control {', '.join(map(repr, bad))}; choose from {', '.join(CONTROL_KINDS)}")
+    passes = check_passes(passes_for_controls(list(passes) if passes is not None else list(scene.render.passes), controls))
+    flo = scene.render.flo if flo is None else flo
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        result = _write(scene, tmp, passes, frames_png, progress)
+        n = _write(scene, tmp, passes, controls, frames_png, flo, progress)
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     seconds = time.perf_counter() - t0
     n_cams = len(scene.cameras)
-    return RenderResult(out, result["num_frames"], seconds, result["num_frames"] * n_cams / max(seconds, 1e-9),
+    return RenderResult(out, n, seconds, n * n_cams / max(seconds, 1e-9),
                         [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes])
 
 
-def _write(scene: Scene, tmp: Path, passes: list[str], frames_png: bool, progress: Progress | None) -> dict:
+def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], frames_png: bool, flo: bool,
+           progress: Progress | None) -> int:
+    from ..render.passes import render_passes
+    from .camera_writer import CameraWriter
+
     geometries = build_geometries(scene)
     n = scene.num_frames
     traj = simulate(scene, geometries=geometries,
                     progress=(lambda d, t: progress("simulate", d, t)) if progress else None)
     w, h = scene.resolution
     views_by_cam = {}
-    files: dict[str, list[str]] = {}
+    manifests: dict[str, dict] = {}
     total = n * len(scene.cameras)
     done = 0
+    all_geoms = {**geometries, **traj.extra_geometry}
+    labels = class_labels(scene, traj)
     with open_renderer(scene, traj, geometries, w, h) as renderer:
         for cam in scene.cameras:
             views = camera_views(scene, cam, traj, w, h)
             views_by_cam[cam.name] = views
-            cdir = tmp / cam.name
-            cdir.mkdir()
-            files[cam.name] = []
-            video = Mp4Writer(cdir / "rgb.mp4", scene.fps, crf=scene.render.quality) if "rgb" in passes else None
-            if video is not None:
-                files[cam.name].append("rgb.mp4")
-            if frames_png:
-                (cdir / "rgb").mkdir()
-                files[cam.name].append("rgb/{frame:05d}.png")
+            writer = CameraWriter(tmp / cam.name, num_frames=n, width=w, height=h, fps=scene.fps, passes=passes,
+                                  controls=controls, frames_png=frames_png, flo=flo, crf=scene.render.quality,
+                                  class_labels=labels)
+            tracks = _track_accumulator(scene, traj, all_geoms, w, h) if "tracks" in passes else None
             try:
-                for bundle in render_camera(renderer, traj, views, cam.name, passes):
-                    if video is not None:
-                        video.write(bundle["rgb"])
-                    if frames_png:
-                        _write_png(cdir / "rgb" / f"{bundle.frame:05d}.png", bundle["rgb"])
+                for bundle in render_passes(renderer, traj, views, cam.name, passes, tracks=tracks,
+                                            boxes_geometry=_boxes_geometry(traj, all_geoms) if "boxes" in passes else None):
+                    writer.write(bundle)
                     done += 1
                     if progress:
                         progress("render", done, total)
+                manifests[cam.name] = writer.finish(tracks.result() if tracks is not None else None)
             except PhysreelError:
+                writer.abort()
                 raise
             except Exception as e:  # noqa: BLE001
+                writer.abort()
                 raise RenderError(f"rendering camera '{cam.name}' failed: {type(e).__name__}: {e}") from e
-            finally:
-                if video is not None:
-                    video.close()
-    meta = build_metadata(scene, traj, views_by_cam, getattr(traj, "masses", {}), files)
+    files = {name: sorted(p.relative_to(tmp / name).as_posix() for p in (tmp / name).iterdir()) for name in manifests}
+    meta = build_metadata(scene, traj, views_by_cam, traj.masses, files)
     write_json(tmp / "metadata.json", meta)
     (tmp / "scene.yaml").write_text(dump(scene.model_dump(mode="json")), encoding="utf-8")
-    return {"num_frames": n}
+    return n
+
+
+def class_labels(scene: Scene, traj) -> list[str]:
+    """Semantic class of every segmentation id (index = id): background, floor, objects."""
+    from ..scene.resolve import object_material
+
+    specs = {o.name: o for o in scene.objects}
+    out = ["background", "floor"]
+    nouns = {"sphere": "ball", "box": "box"}
+    for name in traj.names:
+        spec = specs[traj.root_of(name)]
+        out.append(spec.class_name or nouns.get(spec.shape.type) or object_material(scene, spec).class_name)
+    return out
+
+
+def _track_accumulator(scene: Scene, traj, geoms: dict, w: int, h: int):
+    import numpy as np
+
+    from ..render.passes import TrackSampler
+    from ..render.tracks import TrackAccumulator
+
+    meshes = [_merged(geoms[name]) for name in traj.names]
+    rng = np.random.default_rng(np.random.SeedSequence(scene.seed, spawn_key=(7,)))
+    sampler = TrackSampler(meshes, scene.render.tracks, rng)
+    return TrackAccumulator(sampler.points_local, sampler.point_object, traj.num_frames, w, h)
+
+
+def _merged(geom):
+    import trimesh
+
+    return geom.visual[0] if len(geom.visual) == 1 else trimesh.util.concatenate(geom.visual)
+
+
+def _boxes_geometry(traj, geoms: dict) -> dict:
+    import numpy as np
+
+    out = {}
+    for name in traj.names:
+        m = _merged(geoms[name])
+        try:
+            hull = m.convex_hull.vertices
+        except Exception:  # noqa: BLE001 - degenerate meshes: use all vertices
+            hull = m.vertices
+        if len(hull) > 256:
+            hull = hull[np.linspace(0, len(hull) - 1, 256).astype(int)]
+        lo, hi = m.bounds
+        out[name] = (np.asarray(hull), (lo + hi) / 2.0, hi - lo)
+    return out
 
 
 def _write_png(path: Path, img) -> None:

@@ -41,6 +41,9 @@ class Trajectory:
     events : list of dict
         Timeline of what happened (impacts, breaks, ...), each with ``type``, ``time`` (s) and
         ``frame``.
+    masses : dict name -> kg (0 for static bodies)
+    parents : dict piece name -> the body it broke off
+    extra_geometry : dict name -> Geometry of bodies created during the simulation (pieces)
     """
 
     fps: float
@@ -51,6 +54,15 @@ class Trajectory:
     angular_velocity: np.ndarray
     present: np.ndarray
     events: list[dict[str, Any]] = field(default_factory=list)
+    masses: dict[str, float] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)
+    extra_geometry: dict[str, Any] = field(default_factory=dict)
+
+    def root_of(self, name: str) -> str:
+        """The scene object a body comes from (itself, or the object a piece broke off)."""
+        while name in self.parents:
+            name = self.parents[name]
+        return name
 
     @property
     def num_frames(self) -> int:

@@ -9,7 +9,6 @@ height; with these settings 1.02-1.06 x e^2 (measured, 240 Hz).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +37,38 @@ class Body:
     material: MaterialProps
     com_in_object: np.ndarray
     object_in_com: np.ndarray
+    geom: Geometry | None = None
+    parent: str | None = None
+    created_step: int = 0
+    removed_step: int | None = None
+    alive: bool = True
 
 
-StepObserver = Callable[["World", int], None]
+class Controller:
+    """Something that acts during the simulation (events, breaking, joints, actions...).
+
+    Every hook is optional.  ``setup`` runs once after the scene's bodies exist;
+    ``before_step``/``after_step`` around every physics step; ``after_frame`` after the state
+    of frame ``frame`` was recorded; ``finish`` at the end (e.g. to close open events).
+    Controllers append events (dicts with at least ``type``, ``time``, ``frame``) to
+    ``world.events``.
+    """
+
+    def setup(self, world: World) -> None:  # noqa: D102
+        pass
+
+    def before_step(self, world: World) -> None:  # noqa: D102
+        pass
+
+    def after_step(self, world: World) -> None:  # noqa: D102
+        pass
+
+    def after_frame(self, world: World, frame: int) -> None:  # noqa: D102
+        pass
+
+    def finish(self, world: World) -> None:  # noqa: D102
+        pass
+
 
 
 class World:
@@ -61,9 +89,12 @@ class World:
         self.steps_per_frame = scene.physics.rate // scene.fps
         self.client = p.connect(p.DIRECT)
         self.bodies: list[Body] = []
+        self.by_name: dict[str, Body] = {}
+        self.by_id: dict[int, Body] = {}
         self.ground_id: int | None = None
         self.step_index = 0
-        self.observers: list[StepObserver] = []
+        self.events: list[dict] = []
+        self.controllers: list = []
         try:
             self._configure()
             if scene.ground.enabled:
@@ -143,11 +174,40 @@ class World:
         )
 
     def add_object(self, obj: ObjectSpec, geom: Geometry) -> Body:
-        """Create the pybullet body of ``obj`` at its initial pose and velocity."""
-        p, c = self.p, self.client
+        """Create the pybullet body of scene object ``obj`` at its initial pose and velocity."""
         mat = object_material(self.scene, obj)
-        static = obj.static
-        mass = 0.0 if static else (obj.mass if obj.mass is not None else mat.density * geom.volume)
+        mass = 0.0 if obj.static else (obj.mass if obj.mass is not None else mat.density * geom.volume)
+        return self.add_body(
+            obj.name, geom, mat, mass=mass, static=obj.static, position=np.asarray(obj.position, dtype=np.float64),
+            quaternion=initial_quaternion(obj), velocity=np.asarray(obj.velocity, dtype=np.float64),
+            angular_velocity=np.asarray(obj.angular_velocity, dtype=np.float64), origin_velocity=True,
+        )
+
+    def add_body(
+        self,
+        name: str,
+        geom: Geometry,
+        material: MaterialProps,
+        *,
+        mass: float,
+        static: bool = False,
+        position: np.ndarray,
+        quaternion: np.ndarray,
+        velocity: np.ndarray | None = None,
+        angular_velocity: np.ndarray | None = None,
+        origin_velocity: bool = False,
+        parent: str | None = None,
+    ) -> Body:
+        """Add a rigid body (a scene object, or a piece created during the simulation).
+
+        ``position``/``quaternion`` give the object frame's pose.  ``velocity`` is the
+        velocity of the object frame's origin when ``origin_velocity`` is True (scene files),
+        else of the centre of mass.  Bodies added during the simulation appear in the
+        Trajectory from the frame after they are created (``present``).
+        """
+        p, c = self.p, self.client
+        if name in self.by_name:
+            raise SimulationError(f"two bodies named {name!r}")
         # Inertial frame: centre of mass, principal axes of the inertia tensor.
         evals, evecs = np.linalg.eigh(geom.inertia_unit)
         if np.linalg.det(evecs) < 0:
@@ -156,12 +216,11 @@ class World:
         com_in_object[:3, :3] = evecs
         com_in_object[:3, 3] = geom.center_of_mass
         shape_id = self._collision_shape(geom, static)
-        q0 = initial_quaternion(obj)
         body = p.createMultiBody(
-            baseMass=mass,
+            baseMass=0.0 if static else mass,
             baseCollisionShapeIndex=shape_id,
-            basePosition=list(obj.position),
-            baseOrientation=list(q0),
+            basePosition=list(position),
+            baseOrientation=list(quaternion),
             baseInertialFramePosition=list(geom.center_of_mass),
             baseInertialFrameOrientation=list(matrix_to_quat(evecs)),
             physicsClientId=c,
@@ -169,16 +228,28 @@ class World:
         inertia = None if static else np.maximum(evals, 1e-12) * mass
         # Convex hulls get a 1 mm collision margin by default: they would rest 1 mm above the
         # floor (measured). Native primitives keep theirs inside the shape.
-        self._set_dynamics(body, mat, inertia, zero_margin=geom.kind in ("cone", "mesh"))
+        self._set_dynamics(body, material, inertia, zero_margin=geom.kind in ("cone", "mesh", "piece"))
         if not static:
-            # Velocity of the centre of mass of a body whose origin moves at `velocity`.
-            r = quat_to_matrix(q0) @ geom.center_of_mass
-            w = np.asarray(obj.angular_velocity, dtype=np.float64)
-            v = np.asarray(obj.velocity, dtype=np.float64) + np.cross(w, r)
+            w = np.zeros(3) if angular_velocity is None else np.asarray(angular_velocity, dtype=np.float64)
+            v = np.zeros(3) if velocity is None else np.asarray(velocity, dtype=np.float64)
+            if origin_velocity:
+                v = v + np.cross(w, quat_to_matrix(quaternion) @ geom.center_of_mass)
             p.resetBaseVelocity(body, list(v), list(w), physicsClientId=c)
-        b = Body(obj.name, body, mass, static, mat, com_in_object, np.linalg.inv(com_in_object))
+        b = Body(name, body, 0.0 if static else mass, static, material, com_in_object, np.linalg.inv(com_in_object),
+                 geom=geom, parent=parent, created_step=self.step_index)
         self.bodies.append(b)
+        self.by_name[name] = b
+        self.by_id[body] = b
         return b
+
+    def remove_body(self, name: str) -> None:
+        """Remove a body from the simulation (e.g. a breakable object replaced by its pieces).
+        It stays in the Trajectory, marked not present from then on."""
+        b = self.by_name[name]
+        if b.alive:
+            self.p.removeBody(b.body_id, physicsClientId=self.client)
+            b.alive = False
+            b.removed_step = self.step_index
 
     def _set_dynamics(self, body: int, mat: MaterialProps, inertia: np.ndarray | None, zero_margin: bool = False) -> None:
         kw = dict(
@@ -198,12 +269,30 @@ class World:
         self.p.changeDynamics(body, -1, **kw)
 
     # ------------------------------------------------------------------ stepping and state
+    @property
+    def time(self) -> float:
+        """Simulated time, seconds."""
+        return self.step_index * self.dt
+
+    def frame_of(self, time: float) -> int:
+        """The first frame that shows the world at or after ``time``."""
+        return int(np.ceil(time * self.scene.fps - 1e-9))
+
+    def add_event(self, type: str, time: float | None = None, **fields) -> dict:
+        """Record an event at ``time`` (default: now); returns the event dict."""
+        t = self.time if time is None else time
+        ev = {"type": type, "time": round(float(t), 6), "frame": self.frame_of(t), **fields}
+        self.events.append(ev)
+        return ev
+
     def step(self) -> None:
-        """Advance one physics step (``1 / rate`` s) and notify observers."""
+        """Advance one physics step (``1 / rate`` s), running the controllers around it."""
+        for ctl in self.controllers:
+            ctl.before_step(self)
         self.p.stepSimulation(physicsClientId=self.client)
         self.step_index += 1
-        for obs in self.observers:
-            obs(self, self.step_index)
+        for ctl in self.controllers:
+            ctl.after_step(self)
 
     def object_pose(self, body: Body) -> tuple[np.ndarray, np.ndarray]:
         """World position (3,) and quaternion (4,) of the body's *object* frame."""
@@ -211,13 +300,13 @@ class World:
         t = pose_to_matrix(pos, orn) @ body.object_in_com
         return t[:3, 3].copy(), matrix_to_quat(t[:3, :3])
 
-    def state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Position (N,3), quaternion (N,4), COM velocity (N,3), angular velocity (N,3)."""
-        n = len(self.bodies)
-        pos, quat = np.zeros((n, 3)), np.zeros((n, 4))
-        vel, ang = np.zeros((n, 3)), np.zeros((n, 3))
-        for i, b in enumerate(self.bodies):
-            pos[i], quat[i] = self.object_pose(b)
+    def state(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per living body: position (3,), quaternion (4,), COM velocity (3,), angular velocity (3,)."""
+        out = {}
+        for b in self.bodies:
+            if not b.alive:
+                continue
+            pos, quat = self.object_pose(b)
             v, w = self.p.getBaseVelocity(b.body_id, physicsClientId=self.client)
-            vel[i], ang[i] = v, w
-        return pos, quat, vel, ang
+            out[b.name] = (pos, quat, np.asarray(v), np.asarray(w))
+        return out

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyrender
 from OpenGL.GL import (
@@ -22,6 +24,7 @@ from OpenGL.GL import (
     GL_RENDERBUFFER,
     GL_RGB,
     GL_RGBA,
+    GL_RGBA32F,
     GL_UNSIGNED_BYTE,
     glBindFramebuffer,
     glBindRenderbuffer,
@@ -38,32 +41,46 @@ from pyrender.constants import RenderFlags
 from pyrender.renderer import Renderer as _Renderer
 
 
+SHADER_DIR = Path(__file__).with_name("shaders")
+GT_SHADER_DIR = Path(__file__).with_name("shaders_gt")
+
+
 class Renderer(_Renderer):
     """pyrender's Renderer with a selectable number of MSAA samples (0 = off)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.samples = 4
-        self._fbs: dict[int, tuple] = {}
+        self.float_target = False
+        self._fbs: dict[tuple, tuple] = {}
         self._cleared_shadow_maps: set[int] = set()
+        from pyrender.shader_program import ShaderProgramCache
+
+        self._program_cache = ShaderProgramCache(shader_dir=str(SHADER_DIR))
+        self._look_cache = self._program_cache
+        self._gt_cache = ShaderProgramCache(shader_dir=str(GT_SHADER_DIR))
+
+    def use_gt_programs(self, on: bool) -> None:
+        """Switch the SEG program to physreel's ground-truth shaders (id, normal, depth)."""
+        self._program_cache = self._gt_cache if on else self._look_cache
 
     def _configure_main_framebuffer(self):
-        key = self.samples
+        key = (self.samples, self.float_target)
         dims = (self.viewport_width, self.viewport_height)
         if key in self._fbs and self._fbs[key][0] != dims:
             self._delete_fb(self._fbs.pop(key))
         if key not in self._fbs:
-            self._fbs[key] = (dims, *self._make_fbs(key, *dims))
+            self._fbs[key] = (dims, *self._make_fbs(self.samples, *dims, GL_RGBA32F if self.float_target else GL_RGBA))
         _, fb, cb, db, fb_ms, cb_ms, db_ms = self._fbs[key]
         self._main_fb, self._main_cb, self._main_db = fb, cb, db
         self._main_fb_ms, self._main_cb_ms, self._main_db_ms = fb_ms, cb_ms, db_ms
         self._main_fb_dims = dims
 
     @staticmethod
-    def _make_fbs(samples: int, w: int, h: int):
+    def _make_fbs(samples: int, w: int, h: int, color_format: int = GL_RGBA):
         cb, db = glGenRenderbuffers(2)
         glBindRenderbuffer(GL_RENDERBUFFER, cb)
-        glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA, w, h)
+        glRenderbufferStorage(GL_RENDERBUFFER, color_format, w, h)
         glBindRenderbuffer(GL_RENDERBUFFER, db)
         glRenderbufferStorage(GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, w, h)
         fb = glGenFramebuffers(1)
@@ -74,7 +91,7 @@ class Renderer(_Renderer):
             return fb, cb, db, fb, cb, db  # draw straight into the single-sample buffer
         cb_ms, db_ms = glGenRenderbuffers(2)
         glBindRenderbuffer(GL_RENDERBUFFER, cb_ms)
-        glRenderbufferStorageMultisample(GL_RENDERBUFFER, samples, GL_RGBA, w, h)
+        glRenderbufferStorageMultisample(GL_RENDERBUFFER, samples, color_format, w, h)
         glBindRenderbuffer(GL_RENDERBUFFER, db_ms)
         glRenderbufferStorageMultisample(GL_RENDERBUFFER, samples, GL_DEPTH_COMPONENT24, w, h)
         fb_ms = glGenFramebuffers(1)
@@ -120,6 +137,9 @@ class Renderer(_Renderer):
         depth = _linear_depth(np.flip(depth.reshape(h, w), axis=0), scene.main_camera_node.camera)
         if flags & RenderFlags.DEPTH_ONLY:
             return depth
+        if self.float_target:
+            data = np.frombuffer(glReadPixels(0, 0, w, h, GL_RGBA, GL_FLOAT), dtype=np.float32)
+            return np.flip(data.reshape(h, w, 4), axis=0), depth
         fmt, ch = (GL_RGBA, 4) if flags & RenderFlags.RGBA else (GL_RGB, 3)
         color = np.frombuffer(glReadPixels(0, 0, w, h, fmt, GL_UNSIGNED_BYTE), dtype=np.uint8)
         return np.flip(color.reshape(h, w, ch), axis=0), depth

@@ -70,6 +70,7 @@ class SceneRenderer:
             if focus is not None:
                 self.pscene.shadow_centroid = np.asarray(focus[0], dtype=np.float64)
                 self.pscene.shadow_scale = float(max(focus[1] * 2.0, 1.0))
+            self.ground_node = None
             if scene.ground.enabled:
                 self._add_ground(scene)
             self.nodes = []
@@ -209,6 +210,38 @@ class SceneRenderer:
         else:
             self.pscene.set_pose(self._cam_node, cam.camera_to_world_gl)
 
+    def render_gt(self, cam: CameraFrame) -> dict[str, np.ndarray]:
+        """Exact per-pixel truth from one float32 pass without anti-aliasing.
+
+        Returns
+        -------
+        dict with
+            depth : (H, W) float32, metres, z-depth along the camera axis; 0 = background
+            segmentation : (H, W) uint16 instance ids (0 background, 1 ground, k + 2 object k)
+            normals : (H, W, 3) float32 unit normals in the OpenCV camera frame; 0 background
+        """
+        pr = self._pyrender
+        self._set_camera(cam)
+        r = self._r._renderer
+        seg_map = {node: [float(i + 2), 0.0, 0.0] for i, node in enumerate(self.nodes)}
+        if self.ground_node is not None:
+            seg_map[self.ground_node] = [1.0, 0.0, 0.0]
+        self._r.samples = 0
+        r.float_target = True
+        r.use_gt_programs(True)
+        try:
+            data, _ = self._r.render(self.pscene, flags=pr.RenderFlags.SEG, seg_node_map=seg_map)
+        finally:
+            r.float_target = False
+            r.use_gt_programs(False)
+        ids = np.rint(data[..., 0]).astype(np.uint16)
+        fg = ids > 0
+        depth = np.where(fg, data[..., 3], 0.0).astype(np.float32)
+        n_gl = oct_decode(data[..., 1:3])
+        normals = np.stack([n_gl[..., 0], -n_gl[..., 1], -n_gl[..., 2]], axis=-1)  # GL view -> OpenCV
+        normals[~fg] = 0.0
+        return {"depth": depth, "segmentation": ids, "normals": np.ascontiguousarray(normals, dtype=np.float32)}
+
     def render_rgb(self, cam: CameraFrame) -> tuple[np.ndarray, np.ndarray]:
         """Colour (H, W, 3) uint8 (C-contiguous) and z-depth (H, W) float32 metres (0 = none)."""
         pr = self._pyrender
@@ -221,6 +254,18 @@ class SceneRenderer:
         )
         color, depth = self._r.render(self.pscene, flags=flags)
         return np.ascontiguousarray(color), np.ascontiguousarray(depth)
+
+
+def oct_decode(e: np.ndarray) -> np.ndarray:
+    """Octahedral-encoded unit vectors (..., 2) -> (..., 3) float32 unit vectors."""
+    x, y = e[..., 0].astype(np.float64), e[..., 1].astype(np.float64)
+    z = 1.0 - np.abs(x) - np.abs(y)
+    t = np.clip(-z, 0.0, None)
+    x = x + np.where(x >= 0, -t, t)
+    y = y + np.where(y >= 0, -t, t)
+    n = np.stack([x, y, z], axis=-1)
+    n /= np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
+    return n.astype(np.float32)
 
 
 def _clamped_shadow_texture(light, casts_shadows: bool, size: int = 2048) -> None:

@@ -11,7 +11,8 @@ from ..assets.primitives import Geometry
 from ..physics.trajectory import Trajectory
 from ..scene.models import Camera, Scene
 from ..scene.resolve import object_material
-from .camera import CameraFrame, intrinsics, look_at
+from .camera import CameraFrame
+from .camera_path import camera_frames
 from .renderer import SceneRenderer
 
 RASTER_PASSES = ("rgb",)
@@ -53,16 +54,21 @@ class FrameBundle(Mapping):
 def camera_views(
     scene: Scene, cam: Camera, trajectory: Trajectory, width: int, height: int
 ) -> list[CameraFrame]:
-    """Per-frame CameraFrame of camera ``cam`` (static cameras give T equal frames)."""
-    yfov = float(np.radians(cam.fov))
-    view = CameraFrame(
-        width,
-        height,
-        intrinsics(width, height, yfov),
-        look_at(cam.position, cam.look_at, cam.up),
-        yfov,
+    """Per-frame CameraFrame of camera ``cam``, its motion evaluated at every frame time.
+
+    Shake noise is seeded from the scene seed and the camera's index, so every camera shakes
+    differently and the same scene renders the same way every time.
+    """
+    index = [c.name for c in scene.cameras].index(cam.name)
+    rng = np.random.default_rng(np.random.SeedSequence(scene.seed, spawn_key=(index,)))
+
+    def object_position(name: str, frame: int) -> np.ndarray:
+        return trajectory.position[frame, trajectory.index(name)]
+
+    return camera_frames(
+        cam, width, height, trajectory.num_frames, trajectory.fps,
+        object_position=object_position, rng=rng,
     )
-    return [view] * trajectory.num_frames
 
 
 def focus_region(trajectory: Trajectory) -> tuple[np.ndarray, float]:
@@ -78,38 +84,9 @@ def focus_region(trajectory: Trajectory) -> tuple[np.ndarray, float]:
 def open_renderer(
     scene: Scene, trajectory: Trajectory, geometries: dict[str, Geometry], width: int, height: int
 ) -> SceneRenderer:
-    """A SceneRenderer for the objects of ``trajectory`` (caller closes it)."""
+    """A SceneRenderer for the bodies of ``trajectory`` (caller closes it).  Pieces created
+    during the simulation render with the material of the object they broke off."""
     specs = {o.name: o for o in scene.objects}
-    materials = {name: object_material(scene, specs[name]) for name in trajectory.names}
-    return SceneRenderer(
-        scene,
-        geometries,
-        materials,
-        trajectory.names,
-        width,
-        height,
-        focus=focus_region(trajectory),
-    )
-
-
-def render_camera(
-    renderer: SceneRenderer,
-    trajectory: Trajectory,
-    views: Sequence[CameraFrame],
-    camera: str,
-    passes: Sequence[str] = ("rgb",),
-) -> Iterator[FrameBundle]:
-    """Yield one :class:`FrameBundle` per frame for one camera."""
-    n = trajectory.num_frames
-    for f in range(n):
-        poses = (
-            np.stack([trajectory.pose_matrix(f, i) for i in range(len(trajectory.names))])
-            if trajectory.names
-            else np.zeros((0, 4, 4))
-        )
-        renderer.set_poses(poses, trajectory.present[f])
-        bundle = FrameBundle(frame=f, time=f / trajectory.fps, camera=camera, view=views[f])
-        if "rgb" in passes:
-            color, _depth = renderer.render_rgb(views[f])
-            bundle.passes["rgb"] = color
-        yield bundle
+    materials = {name: object_material(scene, specs[trajectory.root_of(name)]) for name in trajectory.names}
+    geoms = {**geometries, **trajectory.extra_geometry}
+    return SceneRenderer(scene, geoms, materials, trajectory.names, width, height, focus=focus_region(trajectory))

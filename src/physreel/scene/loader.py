@@ -291,6 +291,8 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
         if not cams:
             add(("cameras",), "at least one camera is needed (or leave 'cameras' out for the default one)")
 
+    problems.extend(_reference_checks(data, positions))
+
     fps = data.get("fps", 24)
     physics = data.get("physics") if isinstance(data.get("physics"), dict) else {}
     rate = physics.get("rate", 240)
@@ -300,6 +302,32 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
             loc = ("physics", "rate") if "rate" in physics else ("fps",)
             add(loc, f"physics rate {rate} Hz is not a whole multiple of fps {fps}; each frame must be a whole number of physics steps (e.g. rate: {good})")
     return problems
+
+
+def _reference_checks(data: dict, positions: Positions) -> list[Problem]:
+    """Names used by camera motions (and interactions) must be objects of the scene."""
+    out: list[Problem] = []
+    objects = data.get("objects") if isinstance(data.get("objects"), list) else []
+    names = [o.get("name") for o in objects if isinstance(o, dict) and isinstance(o.get("name"), str)]
+    cams = data.get("cameras") if isinstance(data.get("cameras"), list) else []
+    for i, cam in enumerate(cams):
+        if not isinstance(cam, dict) or not isinstance(cam.get("motion"), list):
+            continue
+        for j, m in enumerate(cam["motion"]):
+            if isinstance(m, dict) and m.get("type") == "follow" and isinstance(m.get("object"), str) and m["object"] not in names:
+                loc = ("cameras", i, "motion", j, "object")
+                near = difflib.get_close_matches(m["object"], names, n=1, cutoff=0.6)
+                line, col = position_of(positions, loc)
+                out.append(Problem(format_loc(loc), f"follow names an unknown object '{m['object']}'"
+                                   + (f"; did you mean '{near[0]}'?" if near else f"; objects: {', '.join(names) or 'none'}"), line, col))
+    try:
+        from .interactions import reference_problems
+    except ImportError:
+        return out
+    for loc, msg in reference_problems(data, names):
+        line, col = position_of(positions, loc)
+        out.append(Problem(format_loc(loc), msg, line, col))
+    return out
 
 
 def _check_file(base: Path, rel: str, loc: tuple[Any, ...], what: str, add) -> None:

@@ -19,6 +19,9 @@ from pydantic import (
     model_validator,
 )
 
+from .camera_motion import CameraMotion
+from .interactions import Action, BreakableField, Joint, Kinematic
+
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -174,6 +177,8 @@ class ObjectSpec(Model):
     metallic: Unit | None = None
     opacity: Unit | None = None
     class_name: str | None = None
+    breakable: BreakableField = None
+    kinematic: Kinematic | None = None
 
     @model_validator(mode="after")
     def _one_orientation(self) -> ObjectSpec:
@@ -186,13 +191,15 @@ class ObjectSpec(Model):
 
 # ---------------------------------------------------------------------------------- cameras
 class Camera(Model):
-    """A pinhole camera. ``fov`` is the vertical field of view in degrees."""
+    """A pinhole camera. ``fov`` is the vertical field of view in degrees; ``motion`` a list of
+    moves (orbit, dolly, truck, move, pan, tilt, zoom, follow, path, shake) applied in order."""
 
     name: Annotated[str, Field(min_length=1)] = "main"
     position: Vec3 = (0.0, -4.0, 1.5)
     look_at: Vec3 = (0.0, 0.0, 0.5)
     fov: Annotated[float, Field(gt=1, lt=170)] = 45.0
     up: Vec3 = (0.0, 0.0, 1.0)
+    motion: list[CameraMotion] = []
 
     @model_validator(mode="after")
     def _distinct(self) -> Camera:
@@ -275,13 +282,24 @@ PassName = Literal[
 ]
 
 
+ControlName = Literal["depth", "normal", "edges", "canny", "seg", "tracks"]
+
+
 class RenderSettings(Model):
-    """What to render and how."""
+    """What to render and how.
+
+    ``passes``: ground-truth passes (see the README's output section); ``control``:
+    conditioning exports for video models; ``flo``: also write flow as Middlebury .flo files;
+    ``tracks``: number of surface points to track; ``quality``: x264 CRF (lower = better).
+    """
 
     passes: list[PassName] = ["rgb"]
+    control: list[ControlName] = []
     antialias: bool = True
     shadows: bool = True
     quality: Annotated[int, Field(ge=0, le=51)] = 18
+    flo: bool = False
+    tracks: Annotated[int, Field(ge=1, le=100000)] = 1024
 
 
 # ------------------------------------------------------------------------------------ scene
@@ -303,6 +321,8 @@ class Scene(Model):
     cameras: list[Camera] = [Camera()]
     lights: list[Light] | None = None
     render: RenderSettings = RenderSettings()
+    joints: list[Joint] = []
+    actions: list[Action] = []
 
     _source: str | None = PrivateAttr(default=None)
 
