@@ -341,6 +341,20 @@ def test_validation_with_plain_data_and_positions():
     assert problem.path == "objects.pool[0].shape.radius.uniform" and problem.line == 5
 
 
+def test_validate_template_file_for_physreel_validate(tmp_path):
+    from physreel.batch.templates import is_template, validate_template_file
+
+    bad = write_template(
+        tmp_path,
+        "name: x\nobjects:\n  count: {randint: [3, 1]}\n  pool: [{shape: {type: sphere, radius: 0.1}}]\n",
+    )
+    assert is_template(bad) and not is_template(ROOT / "scenes" / "dominoes.yaml")
+    with pytest.raises(SceneError) as err:
+        validate_template_file(bad)
+    assert err.value.problems[0].line == 3 and "randint needs low <= high" in str(err.value)
+    assert validate_template_file(TEMPLATES / "dominoes.yaml").source.endswith("dominoes.yaml")
+
+
 def test_validation_checks_the_resolved_scene_with_the_core(tmp_path):
     text = (
         "name: core\n"
@@ -421,6 +435,9 @@ def test_quality_filters():
     assert check_quality(_meta(late), cfg) is None
     garbage = [[1e9, 0, -5]] * 2 + falling[2:]
     assert check_quality(_meta(garbage, present=[False, False, True, True, True]), cfg) is None
+    # a piece appearing later may have its (parent's) origin below the floor: not a fall-through
+    piece = [[None, None, None]] * 2 + [[0, 0, 0.5], [0, 0, 0.1], [0, 0, -0.08]]
+    assert check_quality(_meta(piece), cfg) is None
     assert check_quality(_meta([[0, 0, 1]] * 5), FilterConfig(enabled=False)) is None
 
 
@@ -749,6 +766,17 @@ def test_rerun_with_another_seed_is_refused_and_count_can_grow(tmp_path):
     assert r.skipped == 2 and r.rendered == 2 and r.complete == 4
 
 
+def test_a_second_concurrent_run_is_refused(tmp_path):
+    from physreel.batch.runner import _batch_lock
+
+    path = write_template(tmp_path, "name: balls\n" + BALLS)
+    (tmp_path / "out").mkdir()
+    with _batch_lock(tmp_path / "out"):
+        with pytest.raises(ArgumentError, match="another `physreel batch` is writing"):
+            run_batch(path, tmp_path / "out", 1, workers=0, renderer=FAKE)
+    assert run_batch(path, tmp_path / "out", 1, workers=0, renderer=FAKE).complete == 1
+
+
 def test_invalid_template_renders_nothing(tmp_path):
     path = write_template(tmp_path, "name: bad\n" + BALLS.replace("[0.05, 0.1]", "[0.1, 0.05]"))
     with pytest.raises(SceneError, match="low <= high"):
@@ -945,3 +973,42 @@ def test_real_render_batch_is_complete_and_worker_independent(tmp_path):
     with tarfile.open(export(tmp_path / "two", "webdataset") / "shard-000000.tar") as tar:
         data = tar.extractfile("000001.mp4").read()
     assert iio.imread(io.BytesIO(data), extension=".mp4").shape == (12, 48, 64, 3)
+
+
+def test_real_render_captions_say_which_object_broke(tmp_path):
+    text = """
+    name: two_glasses
+    duration: 1.0
+    fps: 12
+    resolution: [64, 48]
+    cameras:
+      - {name: main, position: [0, -2.5, 1.0], look_at: [0, 0, 0.3], fov: 50}
+    objects:
+      - name: high
+        shape: {type: cylinder, radius: 0.04, height: 0.12}
+        position: [-0.3, 0, {uniform: [1.0, 1.1]}]
+        material: glass
+        color: "#d02020"
+        breakable: {pieces: 6}
+      - name: low
+        shape: {type: cylinder, radius: 0.04, height: 0.12}
+        position: [0.3, 0, {uniform: [0.075, 0.08]}]
+        material: glass
+        color: "#2040e0"
+        breakable: {pieces: 6}
+    """
+    path = write_template(tmp_path, text)
+    result = run_batch(path, tmp_path / "out", 1, workers=0, seed=0)
+    assert result.complete == 1, (tmp_path / "out" / "failures.jsonl").read_text()
+    sample = tmp_path / "out" / "samples" / "000000"
+    events = json.loads((sample / "metadata.json").read_text())["events"]
+    broke = {e["object"] for e in events if e["type"] == "break"}
+    assert broke == {"high"}  # 1 m: ~4.4 m/s; 1.5 cm: ~0.5 m/s, below glass's 2.5 m/s
+    text = (sample / "caption.txt").read_text()
+    assert "red glass cylinder" in text and "blue glass cylinder" in text
+    red, blue = text.index("red glass cylinder"), text.index("blue glass cylinder")
+    first, second = sorted([(red, "red"), (blue, "blue")])
+    clause = {first[1]: text[first[0] : second[0]], second[1]: text[second[0] :]}
+    assert "shatters" in clause["red"] and "shatters" not in clause["blue"]
+    assert any(w in clause["blue"] for w in ("stays intact", "does not break", "survives"))
+    assert "break" in (sample / "events.txt").read_text()

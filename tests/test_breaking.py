@@ -28,11 +28,18 @@ def cup_scene(height: float, *, duration: float | None = None, **glass) -> dict:
     return {
         "duration": duration,
         "seed": 7,
-        "objects": [{
-            "name": "glass", "shape": {"type": "mesh", "file": TUMBLER, "up": "z", "origin": "bottom_center"},
-            "material": "glass", "breakable": {"pieces": 12}, "position": [0, 0, height],
-            "rotation": [25, 10, 0], "angular_velocity": [0.5, -1.0, 0.3], **glass,
-        }],
+        "objects": [
+            {
+                "name": "glass",
+                "shape": {"type": "mesh", "file": TUMBLER, "up": "z", "origin": "bottom_center"},
+                "material": "glass",
+                "breakable": {"pieces": 12},
+                "position": [0, 0, height],
+                "rotation": [25, 10, 0],
+                "angular_velocity": [0.5, -1.0, 0.3],
+                **glass,
+            }
+        ],
     }
 
 
@@ -108,10 +115,14 @@ def test_swap_conserves_mass_and_momentum_and_pieces_start_above_the_floor():
         assert len(pieces) >= 12 and all(b.alive for b in pieces)
         masses = np.array([b.mass for b in pieces])
         assert masses.sum() == pytest.approx(glass.mass, rel=1e-6)
-        assert [p.getDynamicsInfo(b.body_id, -1, physicsClientId=c)[0] for b in pieces] == pytest.approx(masses, rel=1e-9)
+        assert [
+            p.getDynamicsInfo(b.body_id, -1, physicsClientId=c)[0] for b in pieces
+        ] == pytest.approx(masses, rel=1e-9)
         volumes = np.array([b.geom.volume for b in pieces])
         assert masses / masses.sum() == pytest.approx(volumes / volumes.sum(), rel=1e-9)
-        total = sum(b.mass * np.asarray(p.getBaseVelocity(b.body_id, physicsClientId=c)[0]) for b in pieces)
+        total = sum(
+            b.mass * np.asarray(p.getBaseVelocity(b.body_id, physicsClientId=c)[0]) for b in pieces
+        )
         assert np.linalg.norm(total - momentum) <= 0.01 * np.linalg.norm(momentum)
         assert np.linalg.norm(momentum) > 0.5  # it was falling fast
         for b in pieces:
@@ -135,16 +146,31 @@ def test_absolute_threshold_and_speed_overrides():
     # From 10 cm the landing's impulse per unit mass is ~1.7 m/s: below the glass default,
     # above a threshold of 1.0 m/s or an impulse of 1.0 m/s x m.
     assert not broke(physreel.simulate(cup_scene(0.1, duration=0.6)))
-    assert broke(physreel.simulate(cup_scene(0.1, duration=0.6, breakable={"speed": 1.0, "pieces": 12})))
-    assert broke(physreel.simulate(cup_scene(0.1, duration=0.6, breakable={"threshold": 1.0 * m, "pieces": 12})))
+    assert broke(
+        physreel.simulate(cup_scene(0.1, duration=0.6, breakable={"speed": 1.0, "pieces": 12}))
+    )
+    assert broke(
+        physreel.simulate(
+            cup_scene(0.1, duration=0.6, breakable={"threshold": 1.0 * m, "pieces": 12})
+        )
+    )
     assert not broke(physreel.simulate(cup_scene(0.3, breakable={"threshold": 10.0, "pieces": 12})))
 
 
 def test_convex_object_pieces_fill_it():
     scene = {
-        "duration": 0.8, "seed": 1,
-        "objects": [{"name": "tile", "shape": {"type": "box", "size": [0.2, 0.1, 0.02]}, "material": "ceramic",
-                     "breakable": {"pieces": 6}, "position": [0, 0, 1.5], "rotation": [10, 0, 0]}],
+        "duration": 0.8,
+        "seed": 1,
+        "objects": [
+            {
+                "name": "tile",
+                "shape": {"type": "box", "size": [0.2, 0.1, 0.02]},
+                "material": "ceramic",
+                "breakable": {"pieces": 6},
+                "position": [0, 0, 1.5],
+                "rotation": [10, 0, 0],
+            }
+        ],
     }
     traj = physreel.simulate(scene)
     pieces = [n for n in traj.names if traj.parents.get(n) == "tile"]
@@ -168,3 +194,17 @@ def test_breakable_validation():
     bad["objects"][0]["static"] = True
     with pytest.raises(SceneError, match="static or kinematic object cannot be breakable"):
         load_scene_data(bad)
+
+
+def test_breaking_is_deterministic_with_and_without_the_cache(tmp_path, monkeypatch):
+    """Same scene, same seed: the same pieces and events, whether the fracture is computed
+    (empty cache) or read back from the cache."""
+    monkeypatch.setenv("PHYSREEL_CACHE", str(tmp_path))
+    scene = physreel.load_scene(ROOT / "scenes" / "plate_shatters.yaml")
+    scene = physreel.with_overrides(scene, duration=0.5)
+    first = physreel.simulate(scene)
+    assert list((tmp_path / "fracture").glob("*.npz"))
+    second = physreel.simulate(scene)
+    assert first.names == second.names and len(first.names) > 6
+    assert first.events == second.events
+    assert np.array_equal(first.position, second.position)

@@ -16,15 +16,27 @@ SCENES = Path(__file__).resolve().parent.parent / "scenes"
 G = 9.81
 
 
-def ball_drop(height: float = 1.0, *, material: str = "rubber", duration: float = 3.0, fps: int = 240,
-              rate: int = 240) -> dict:
+def ball_drop(
+    height: float = 1.0,
+    *,
+    material: str = "rubber",
+    duration: float = 3.0,
+    fps: int = 240,
+    rate: int = 240,
+) -> dict:
     """A ball of radius 5 cm whose bottom starts ``height`` above the floor."""
     return {
         "duration": duration,
         "fps": fps,
         "physics": {"rate": rate},
-        "objects": [{"name": "ball", "shape": {"type": "sphere", "radius": 0.05}, "material": material,
-                     "position": [0, 0, height + 0.05]}],
+        "objects": [
+            {
+                "name": "ball",
+                "shape": {"type": "sphere", "radius": 0.05},
+                "material": material,
+                "position": [0, 0, height + 0.05],
+            }
+        ],
     }
 
 
@@ -37,7 +49,9 @@ def test_one_impact_event_per_bounce():
     z = traj.position[:, 0, 2]
     vz = traj.velocity[:, 0, 2]
     # A bounce seen in the trajectory: a local minimum of the height with upward motion after.
-    minima = [f for f in range(1, len(z) - 1) if z[f] < z[f - 1] and z[f] <= z[f + 1] and vz[f + 1] > 0]
+    minima = [
+        f for f in range(1, len(z) - 1) if z[f] < z[f - 1] and z[f] <= z[f + 1] and vz[f + 1] > 0
+    ]
     events = impacts(traj, "ball", "ground")
     assert len(minima) >= 5
     assert len(events) == len(minima)
@@ -45,7 +59,9 @@ def test_one_impact_event_per_bounce():
     for ev, f in zip(events, minima, strict=True):
         assert abs(ev["time"] - f / 240) <= 1 / 240 + 1e-5
     assert all(ev["objects"] == ["ball", "ground"] for ev in events)
-    assert all(-1e-3 < e["frame"] - e["time"] * 240 < 1 for e in events)  # times are rounded to 1 us
+    assert all(
+        -1e-3 < e["frame"] - e["time"] * 240 < 1 for e in events
+    )  # times are rounded to 1 us
 
 
 def test_first_impact_impulse_is_m_one_plus_e_v():
@@ -68,8 +84,16 @@ def test_impulse_does_not_depend_on_the_step():
 
 
 def test_resting_contact_gives_no_events():
-    scene = {"duration": 2.0, "objects": [
-        {"name": "box", "shape": {"type": "box", "size": [0.2, 0.2, 0.2]}, "position": [0, 0, 0.1]}]}
+    scene = {
+        "duration": 2.0,
+        "objects": [
+            {
+                "name": "box",
+                "shape": {"type": "box", "size": [0.2, 0.2, 0.2]},
+                "position": [0, 0, 0.1],
+            }
+        ],
+    }
     traj = physreel.simulate(scene)
     assert traj.events == []
 
@@ -114,14 +138,20 @@ def test_dominoes_fall_in_order_and_the_gap_stops_the_chain():
         hits.append(min(e["time"] for e in impacts(traj, a, b)))
     assert all(t1 > t0 for t0, t1 in zip(hits, hits[1:], strict=False))
     # Nothing touches the second row.
-    assert not [e for e in traj.events if e["type"] == "impact" and any(o.startswith("second_") for o in e["objects"])]
+    assert not [
+        e
+        for e in traj.events
+        if e["type"] == "impact" and any(o.startswith("second_") for o in e["objects"])
+    ]
     # The second row never moves (it starts at rest, so it has no rest events either).
     idx = [traj.names.index(n) for n in second]
     assert np.abs(traj.position[:, idx] - traj.position[0, idx]).max() < 1e-3
 
 
 def test_render_writes_events_to_metadata(tmp_path):
-    scene = physreel.load_scene_data({**ball_drop(0.5, duration=1.0, fps=24), "resolution": [64, 48]})
+    scene = physreel.load_scene_data(
+        {**ball_drop(0.5, duration=1.0, fps=24), "resolution": [64, 48]}
+    )
     out = tmp_path / "out"
     physreel.write(scene, out)
     meta = json.loads((out / "metadata.json").read_text())

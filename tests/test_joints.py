@@ -35,9 +35,18 @@ def test_point_mass_pendulum_period():
     """A small heavy sphere on a point-to-point joint, L = 0.5 m, released from 20 degrees."""
     length, radius, theta0 = 0.5, 0.01, math.radians(20)
     scene = {
-        "duration": 4.0, "fps": 240, "physics": {"rate": 960, "solver_iterations": 100}, "ground": {"enabled": False},
-        "objects": [{"name": "bob", "shape": {"type": "sphere", "radius": radius}, "material": "steel",
-                     "position": [length * math.sin(theta0), 0, 1 - length * math.cos(theta0)]}],
+        "duration": 4.0,
+        "fps": 240,
+        "physics": {"rate": 960, "solver_iterations": 100},
+        "ground": {"enabled": False},
+        "objects": [
+            {
+                "name": "bob",
+                "shape": {"type": "sphere", "radius": radius},
+                "material": "steel",
+                "position": [length * math.sin(theta0), 0, 1 - length * math.cos(theta0)],
+            }
+        ],
         "joints": [{"type": "ball", "a": "bob", "anchor": [0, 0, 1]}],
     }
     traj = physreel.simulate(scene)
@@ -60,7 +69,10 @@ def test_pendulum_scene_period():
     i = traj.names.index("bar")
     assert period(traj.position[:, i, 0], 240) == pytest.approx(expected, rel=0.01)
     # The hinge holds: the top of the bar stays at the anchor, motion stays in the XZ plane.
-    top = np.array([quat_to_matrix(q) @ [0, 0, d] for q in traj.quaternion[:, i]]) + traj.position[:, i]
+    top = (
+        np.array([quat_to_matrix(q) @ [0, 0, d] for q in traj.quaternion[:, i]])
+        + traj.position[:, i]
+    )
     assert np.abs(top - [0, 0, 1.2]).max() < 1e-3
     assert np.abs(traj.position[:, i, 1]).max() < 1e-4
 
@@ -71,7 +83,11 @@ def test_newtons_cradle_one_in_one_out():
     balls = [traj.names.index(f"ball_{i}") for i in range(5)]
     m = traj.masses["ball_0"]
     vx = traj.velocity[:, balls, 0]
-    chain = [e for e in traj.events if e["type"] == "impact" and all(o.startswith("ball_") for o in e["objects"])]
+    chain = [
+        e
+        for e in traj.events
+        if e["type"] == "impact" and all(o.startswith("ball_") for o in e["objects"])
+    ]
     assert [e["objects"] for e in chain[:4]] == [[f"ball_{i}", f"ball_{i + 1}"] for i in range(4)]
     before = round(chain[0]["time"] * 240) - 1
     after = round(chain[3]["time"] * 240) + 1
@@ -84,14 +100,25 @@ def test_newtons_cradle_one_in_one_out():
 
 
 def box(name: str, position, rotation=None, **kw) -> dict:
-    return {"name": name, "shape": {"type": "box", "size": [0.1, 0.2, 0.3]}, "position": position,
-            "rotation": rotation, **kw}
+    return {
+        "name": name,
+        "shape": {"type": "box", "size": [0.1, 0.2, 0.3]},
+        "position": position,
+        "rotation": rotation,
+        **kw,
+    }
 
 
 def test_fixed_joint_holds_pose():
-    scene = {"duration": 1.0, "ground": {"enabled": False},
-             "objects": [box("a", [0, 0, 1], [10, 0, 40], static=True), box("b", [0.1, 0.05, 1.2], [30, 20, 0])],
-             "joints": [{"type": "fixed", "a": "b", "b": "a"}]}
+    scene = {
+        "duration": 1.0,
+        "ground": {"enabled": False},
+        "objects": [
+            box("a", [0, 0, 1], [10, 0, 40], static=True),
+            box("b", [0.1, 0.05, 1.2], [30, 20, 0]),
+        ],
+        "joints": [{"type": "fixed", "a": "b", "b": "a"}],
+    }
     traj = physreel.simulate(scene)
     i = traj.names.index("b")
     assert np.abs(traj.position[:, i] - traj.position[0, i]).max() < 1e-4
@@ -100,8 +127,12 @@ def test_fixed_joint_holds_pose():
 
 def test_slider_moves_along_its_axis_and_stops_at_limits():
     obj = box("b", [0, 0, 1], [0, 0, 30], velocity=[1.0, 0.5, 0.5], angular_velocity=[1, 2, 3])
-    scene = {"duration": 1.0, "ground": {"enabled": False}, "objects": [obj],
-             "joints": [{"type": "slider", "a": "b", "axis": [1, 0, 0]}]}
+    scene = {
+        "duration": 1.0,
+        "ground": {"enabled": False},
+        "objects": [obj],
+        "joints": [{"type": "slider", "a": "b", "axis": [1, 0, 0]}],
+    }
     traj = physreel.simulate(scene)
     t = np.arange(traj.position.shape[0]) / 24
     # Only the velocity along the axis survives; gravity and the spin are taken by the joint.
@@ -116,8 +147,13 @@ def test_slider_moves_along_its_axis_and_stops_at_limits():
 
 def test_spring_period_and_equilibrium():
     k = 100.0
-    scene = {"duration": 3.0, "fps": 240, "ground": {"enabled": False}, "objects": [box("b", [0, 0, 1])],
-             "joints": [{"type": "spring", "a": "b", "anchor_b": [0, 0, 1.5], "stiffness": k}]}
+    scene = {
+        "duration": 3.0,
+        "fps": 240,
+        "ground": {"enabled": False},
+        "objects": [box("b", [0, 0, 1])],
+        "joints": [{"type": "spring", "a": "b", "anchor_b": [0, 0, 1.5], "stiffness": k}],
+    }
     traj = physreel.simulate(scene)
     m = traj.masses["b"]
     z = traj.position[:, 0, 2]
@@ -127,11 +163,28 @@ def test_spring_period_and_equilibrium():
 
 
 def test_hinge_motor_and_limits():
-    scene = {"duration": 2.0, "ground": {"enabled": False}, "objects": [box("door", [0.05, 0, 0.5])],
-             "joints": [{"type": "hinge", "a": "door", "anchor": [0, 0, 0.5], "axis": [0, 0, 1],
-                         "motor": {"velocity": 90, "max_force": 50}, "limits": [0, 120]}]}
+    scene = {
+        "duration": 2.0,
+        "ground": {"enabled": False},
+        "objects": [box("door", [0.05, 0, 0.5])],
+        "joints": [
+            {
+                "type": "hinge",
+                "a": "door",
+                "anchor": [0, 0, 0.5],
+                "axis": [0, 0, 1],
+                "motor": {"velocity": 90, "max_force": 50},
+                "limits": [0, 120],
+            }
+        ],
+    }
     traj = physreel.simulate(scene)
-    angle = np.degrees([math.atan2(quat_to_matrix(q)[1, 0], quat_to_matrix(q)[0, 0]) for q in traj.quaternion[:, 0]])
+    angle = np.degrees(
+        [
+            math.atan2(quat_to_matrix(q)[1, 0], quat_to_matrix(q)[0, 0])
+            for q in traj.quaternion[:, 0]
+        ]
+    )
     t = np.arange(len(angle)) / 24
     moving = t < 1.2
     assert angle[moving] == pytest.approx(90 * t[moving], abs=0.5)
@@ -147,22 +200,38 @@ def test_seesaw_launches_the_box():
     assert traj.position[:, i, 2].max() > 0.6  # it flew
     plank = traj.names.index("plank")
     tilt = np.degrees([math.asin(quat_to_matrix(q)[2, 0]) for q in traj.quaternion[:, plank]])
-    assert tilt.max() < 15.5 and tilt.min() > -15.5
+    assert tilt.max() < 15.5 and tilt.min() > -15.5  # limits: [0, 30] degrees from -15
 
 
 def test_joint_validation():
     objs = [box("door", [0, 0, 1]), box("wall", [0, 0, 2], static=True)]
     with pytest.raises(SceneError, match="unknown object 'dor'; did you mean 'door'"):
-        load_scene_data({"objects": objs, "joints": [{"type": "hinge", "a": "dor", "anchor": [0, 0, 1]}]})
+        load_scene_data(
+            {"objects": objs, "joints": [{"type": "hinge", "a": "dor", "anchor": [0, 0, 1]}]}
+        )
     with pytest.raises(SceneError, match="two different objects"):
-        load_scene_data({"objects": objs, "joints": [{"type": "ball", "a": "door", "b": "door", "anchor": [0, 0, 1]}]})
+        load_scene_data(
+            {
+                "objects": objs,
+                "joints": [{"type": "ball", "a": "door", "b": "door", "anchor": [0, 0, 1]}],
+            }
+        )
     with pytest.raises(SceneError, match="lo <= 0 <= hi"):
-        load_scene_data({"objects": objs, "joints": [{"type": "hinge", "a": "door", "anchor": [0, 0, 1], "limits": [10, 20]}]})
+        load_scene_data(
+            {
+                "objects": objs,
+                "joints": [{"type": "hinge", "a": "door", "anchor": [0, 0, 1], "limits": [10, 20]}],
+            }
+        )
     with pytest.raises(SceneError, match="must not be the zero vector"):
-        load_scene_data({"objects": objs, "joints": [{"type": "slider", "a": "door", "axis": [0, 0, 0]}]})
+        load_scene_data(
+            {"objects": objs, "joints": [{"type": "slider", "a": "door", "axis": [0, 0, 0]}]}
+        )
     with pytest.raises(SceneError, match="at least one side must be a dynamic object"):
         load_scene_data({"objects": objs, "joints": [{"type": "fixed", "a": "wall"}]})
     with pytest.raises(SceneError, match="anchor_b"):
-        load_scene_data({"objects": objs, "joints": [{"type": "spring", "a": "door", "stiffness": 10}]})
+        load_scene_data(
+            {"objects": objs, "joints": [{"type": "spring", "a": "door", "stiffness": 10}]}
+        )
     with pytest.raises(SceneError, match="twist"):
         load_scene_data({"objects": objs, "joints": [{"type": "twist", "a": "door"}]})

@@ -324,29 +324,37 @@ def _write_cup(path: Path) -> trimesh.Trimesh:
     return cup
 
 
-def test_decomposed_cup_is_hollow_and_cached(tmp_path, monkeypatch):
-    cup = _write_cup(tmp_path / "cup.obj")
-    cache = tmp_path / "cache"
+@pytest.fixture(scope="module")
+def decomposed_cup(tmp_path_factory):
+    """(cup mesh, options, cache folder, first PreparedMesh) of a cup decomposed once."""
+    folder = tmp_path_factory.mktemp("cup")
+    cup = _write_cup(folder / "cup.obj")
     opts = _opts(
-        tmp_path / "cup.obj", collision="decompose", origin="as_is", decompose_threshold=0.1
+        folder / "cup.obj",
+        collision="decompose",
+        origin="bottom_center",
+        decompose_threshold=0.1,
     )
-    first = prepare_mesh(opts, cache_dir=cache)
+    return cup, opts, folder / "cache", prepare_mesh(opts, cache_dir=folder / "cache")
+
+
+def test_decomposed_cup_is_hollow_and_cached(decomposed_cup, monkeypatch):
+    cup, opts, cache, first = decomposed_cup
     assert not first.collision_cached
     parts = first.collision_parts
     assert len(parts) >= 4
     assert all(p.is_convex and p.is_watertight for p in parts)
-    assert first.mass_properties_from == "mesh" and first.volume == pytest.approx(
-        cup.volume, rel=1e-5
-    )
+    assert first.mass_properties_from == "mesh"
+    assert first.volume == pytest.approx(cup.volume, rel=1e-5)
     inside = lambda point: any(_inside_convex(p, np.asarray(point)) for p in parts)  # noqa: E731
-    # the hollow: the middle of the cup's inside, and points up to the rim, lie in no part
-    for z in (0.0, 0.02, 0.045):
+    # bottom_center: floor 0-8 mm, rim at 100 mm, inner radius 34 mm, outer 40 mm
+    for z in (0.02, 0.05, 0.095):  # the hollow: the cup's inside lies in no part
         assert not inside([0.0, 0.0, z]), f"cup interior at z={z} is filled"
     # the wall and the floor are solid
-    assert inside([0.037, 0.0, 0.0]) and inside([0.0, -0.037, 0.03]) and inside([0.0, 0.0, -0.046])
+    assert inside([0.037, 0.0, 0.05]) and inside([0.0, -0.037, 0.08]) and inside([0.0, 0.0, 0.004])
     # with a plain hull, the inside is filled
-    hull = prepare_mesh(_opts(tmp_path / "cup.obj", origin="as_is"), cache_dir=cache)
-    assert _inside_convex(hull.collision_parts[0], np.zeros(3))
+    hull = prepare_mesh(_opts(opts.file, origin="bottom_center"), cache_dir=cache)
+    assert _inside_convex(hull.collision_parts[0], np.array([0.0, 0.0, 0.05]))
     assert len(list((cache / "collision").glob("*.npz"))) == 1
 
     # second call: from the cache, no decomposition runs at all
@@ -365,7 +373,7 @@ def test_decomposed_cup_is_hollow_and_cached(tmp_path, monkeypatch):
     # any setting that changes the geometry misses the cache
     with pytest.raises(AssertionError, match="despite the cache"):
         prepare_mesh(
-            _opts(tmp_path / "cup.obj", collision="decompose", size=0.2, decompose_threshold=0.1),
+            _opts(opts.file, collision="decompose", size=0.2, decompose_threshold=0.1),
             cache_dir=cache,
         )
 
@@ -484,6 +492,15 @@ def test_unreadable_file(tmp_path, shared_assets):
         locked.chmod(0o644)
 
 
+def test_permission_denied_message(tmp_path, shared_assets, monkeypatch):
+    """The unreadable branch, also when tests run as root (where chmod is not enforced)."""
+    from physreel.assets import meshes
+
+    monkeypatch.setattr(meshes.os, "access", lambda path, mode: False)
+    with pytest.raises(AssetError, match="permission denied.*make the file readable"):
+        prepare_mesh(_opts(shared_assets / "teapot.stl"))
+
+
 def test_missing_texture_warns_once_and_renders_without(tmp_path, shared_assets):
     import pyrender
 
@@ -497,6 +514,18 @@ def test_missing_texture_warns_once_and_renders_without(tmp_path, shared_assets)
     info = inspect_mesh(tmp_path / "fuze.obj")
     assert info["textures"]["missing"] == ["fuze uv.jpg"]
     assert "MISSING" in format_report(info)
+
+
+def test_corrupt_texture_warns_and_renders_without(tmp_path, shared_assets):
+    import pyrender
+
+    shutil.copy(shared_assets / "fuze.obj", tmp_path)
+    shutil.copy(shared_assets / "fuze.obj.mtl", tmp_path)
+    (tmp_path / "fuze uv.jpg").write_bytes(b"not a jpeg at all")
+    prepared = prepare_mesh(_opts(tmp_path / "fuze.obj"))
+    assert [w for w in prepared.warnings if "not a readable image" in w]
+    pyrender.Mesh.from_trimesh(prepared.visual)
+    assert inspect_mesh(tmp_path / "fuze.obj")["textures"]["unreadable"] == ["fuze uv.jpg"]
 
 
 def _gltf_with_external_texture(shared_assets: Path, folder: Path, image_name: str) -> Path:
@@ -590,7 +619,9 @@ def test_cli_inspect_and_prepare(shared_assets, tmp_path):
     assert result.exit_code == 0, result.output
     assert "prepared in" in result.output and "0.06317" in result.output
     result = runner.invoke(assets, ["inspect", str(tmp_path / "nope.stl")])
-    assert isinstance(result.exception, AssetError)
+    assert result.exit_code == 2 and "mesh file not found" in result.stderr
+    result = runner.invoke(assets, ["prepare", str(shared_assets / "Duck.glb"), "--scale", "1,2"])
+    assert result.exit_code == 2 and "--scale expects one number or three" in result.stderr
 
 
 # --------------------------------------------------------------------------- heavy meshes
@@ -611,3 +642,44 @@ def test_heavy_mesh_loads_and_prepares(tmp_path):
     assert sum(len(p.faces) for p in prepared.visual_parts) <= 100_000
     assert len(prepared.collision_parts[0].vertices) <= 256
     assert elapsed < 120, f"preparing 1.3 M triangles took {elapsed:.1f} s"
+
+
+def _drop_ball_on(parts: list[trimesh.Trimesh], ball_radius: float, drop_z: float) -> np.ndarray:
+    """Final position (3,) of a ball dropped onto a static body made of convex ``parts``."""
+    import pybullet as p
+
+    client = p.connect(p.DIRECT)
+    try:
+        p.setGravity(0, 0, -9.81, physicsClientId=client)
+        p.setTimeStep(1 / 240, physicsClientId=client)
+        shapes = [
+            p.createCollisionShape(
+                p.GEOM_MESH, vertices=part.vertices.tolist(), physicsClientId=client
+            )
+            for part in parts
+        ]
+        for shape in shapes:
+            p.createMultiBody(0, shape, physicsClientId=client)
+        ball_shape = p.createCollisionShape(
+            p.GEOM_SPHERE, radius=ball_radius, physicsClientId=client
+        )
+        ball = p.createMultiBody(
+            0.01, ball_shape, basePosition=[0, 0, drop_z], physicsClientId=client
+        )
+        p.changeDynamics(ball, -1, linearDamping=0, angularDamping=0, physicsClientId=client)
+        for _ in range(480):
+            p.stepSimulation(physicsClientId=client)
+        return np.asarray(p.getBasePositionAndOrientation(ball, physicsClientId=client)[0])
+    finally:
+        p.disconnect(client)
+
+
+def test_decomposed_cup_holds_a_ball_the_hull_does_not(decomposed_cup):
+    _, opts, cache, cup = decomposed_cup
+    hull = prepare_mesh(_opts(opts.file, origin="bottom_center"), cache_dir=cache)
+    # floor top at 8 mm, rim at 100 mm, inner radius 34 mm; ball radius 15 mm from 20 cm
+    inside = _drop_ball_on(cup.collision_parts, 0.015, 0.2)
+    assert np.hypot(inside[0], inside[1]) < 0.034 - 0.015 + 1e-3
+    assert 0.008 + 0.015 - 2e-3 < inside[2] < 0.05, inside
+    on_top = _drop_ball_on(hull.collision_parts, 0.015, 0.2)
+    assert on_top[2] > 0.1 + 0.015 - 2e-3, on_top

@@ -1,19 +1,36 @@
 """``physreel assets``: inspect a mesh file, or prepare (and cache) its collision parts.
 
-Thin: parses arguments, calls :mod:`physreel.assets`, prints.  Errors are raised as physreel
-exceptions (AssetError, ArgumentError) for the main CLI to map to exit codes.
+Thin: parses arguments, calls :mod:`physreel.assets`, prints.  physreel errors become one
+readable block on stderr and exit code 2 (bad input: AssetError, ArgumentError) or 1 (any
+other PhysreelError), as in the main CLI; the library functions raise them as usual.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from physreel.assets.collision import COLLISION_KINDS, default_cache_dir
-from physreel.errors import ArgumentError
+from physreel.errors import ArgumentError, InputError, PhysreelError
+
+
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    """Turn physreel errors into a message on stderr and exit code 2 (input) or 1."""
+    try:
+        yield
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except PhysreelError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 @click.group("assets")
@@ -28,7 +45,8 @@ def inspect_command(file: Path, as_json: bool) -> None:
     """Show what FILE is and what physreel will do with it."""
     from physreel.assets.inspect import format_report, inspect_mesh
 
-    info = inspect_mesh(file)
+    with _exit_codes():
+        info = inspect_mesh(file)
     click.echo(json.dumps(info, indent=2) if as_json else format_report(info))
 
 
@@ -92,20 +110,21 @@ def prepare_command(
     """Build (and cache) FILE's collision parts and mass properties; report the time taken."""
     from physreel.assets.meshes import MeshOptions, prepare_mesh
 
-    opts = MeshOptions(
-        file=file,
-        scale=_parse_scale(scale),
-        size=size,
-        up=up,
-        origin=origin,
-        collision=collision,
-        decompose_threshold=threshold,
-        max_convex_parts=max_parts,
-    )
-    cache = cache_dir if cache_dir is not None else default_cache_dir()
-    start = time.perf_counter()
-    prepared = prepare_mesh(opts, cache_dir=cache)
-    elapsed = time.perf_counter() - start
+    with _exit_codes():
+        opts = MeshOptions(
+            file=file,
+            scale=_parse_scale(scale),
+            size=size,
+            up=up,
+            origin=origin,
+            collision=collision,
+            decompose_threshold=threshold,
+            max_convex_parts=max_parts,
+        )
+        cache = cache_dir if cache_dir is not None else default_cache_dir()
+        start = time.perf_counter()
+        prepared = prepare_mesh(opts, cache_dir=cache)
+        elapsed = time.perf_counter() - start
 
     ext = " x ".join(f"{x:.4g}" for x in prepared.extents)
     verts = sum(len(p.vertices) for p in prepared.collision_parts)

@@ -14,7 +14,7 @@ import click
 
 from physreel.errors import InputError, PhysreelError
 
-__all__ = ["batch", "export_cmd"]
+__all__ = ["batch", "export", "export_cmd"]
 
 
 def _fail(exc: PhysreelError) -> None:
@@ -231,3 +231,6 @@ def export_cmd(directory: Path, fmt: str, dest: Path | None, shard_size: int) ->
         _fail(exc)
         return
     click.echo(f"exported {fmt} to {path}")
+
+
+export = export_cmd  # the name physreel.cli registers

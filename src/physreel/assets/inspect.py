@@ -100,7 +100,8 @@ def inspect_mesh(path: Path) -> dict:
         ``parts`` (node instances), ``geometries`` (distinct meshes), ``watertight`` and
         ``winding_consistent`` (after merging duplicate vertices), ``extents`` ([x, y, z] in
         file units and axes), ``longest``, ``likely_up`` / ``up_reason`` / ``default_up``,
-        ``likely_unit``, ``textures`` (``{"embedded": int, "found": [...], "missing": [...]}``),
+        ``likely_unit``, ``textures`` (``{"embedded": int, "found": [...], "missing": [...],
+        "unreadable": [...]}``),
         ``vertex_colors`` (bool), ``materials`` (names), ``plan`` (list of sentences).
 
     Raises
@@ -156,6 +157,7 @@ def inspect_mesh(path: Path) -> dict:
             "embedded": embedded,
             "found": sorted(images),
             "missing": source.textures_missing,
+            "unreadable": list(source.textures_undecodable),
         },
         "vertex_colors": vertex_colors,
         "materials": materials,
@@ -210,6 +212,8 @@ def _plan(fmt, likely_up, longest, unit, watertight, repair, source) -> list[str
     )
     for name in source.textures_missing:
         plan.append(f"texture {name!r} is missing: rendered without it")
+    for name in source.textures_undecodable:
+        plan.append(f"texture {name!r} is not a readable image: rendered without it")
     return plan
 
 
@@ -224,6 +228,8 @@ def format_report(info: dict) -> str:
         tex_bits.append("found " + ", ".join(repr(n) for n in tex["found"]))
     if tex["missing"]:
         tex_bits.append("MISSING " + ", ".join(repr(n) for n in tex["missing"]))
+    if tex["unreadable"]:
+        tex_bits.append("UNREADABLE " + ", ".join(repr(n) for n in tex["unreadable"]))
     lines = [
         f"{info['file']}",
         f"  format        {info['format']}, {info['bytes']:,} bytes",

@@ -153,6 +153,7 @@ class _RecordingResolver(trimesh.resolvers.FilePathResolver):
         super().__init__(source)
         self.found: list[str] = []
         self.missing: list[str] = []
+        self.undecodable: list[str] = []
 
     def get(self, name: str) -> bytes:
         try:
@@ -163,7 +164,23 @@ class _RecordingResolver(trimesh.resolvers.FilePathResolver):
             raise
         if name not in self.found:
             self.found.append(name)
+            if Path(name).suffix.lower() in _IMAGE_SUFFIXES and not _decodes(data):
+                self.undecodable.append(name)
         return data
+
+
+def _decodes(data: bytes) -> bool:
+    """True when PIL can read ``data`` as an image."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+    except Exception:  # PIL raises many types for bad data
+        return False
+    return True
 
 
 @dataclass
@@ -187,6 +204,8 @@ class MeshFile:
         Files the mesh refers to that were found (MTL, textures, buffers).
     referenced_missing : list of str
         Files the mesh refers to that are missing.
+    textures_undecodable : list of str
+        Referenced image files that exist but are not readable images.
     """
 
     path: Path
@@ -196,6 +215,7 @@ class MeshFile:
     ignored: int
     referenced_found: list[str]
     referenced_missing: list[str]
+    textures_undecodable: list[str] = field(default_factory=list)
 
     @property
     def triangles(self) -> int:
@@ -221,6 +241,11 @@ class MeshFile:
                     f"file {name!r} referenced by {self.path.name} not found; its materials "
                     "are ignored"
                 )
+        for name in self.textures_undecodable:
+            out.append(
+                f"texture {name!r} beside {self.path.name} is not a readable image; rendering "
+                "without it (re-save it as PNG or JPEG)"
+            )
         return out
 
 
@@ -332,6 +357,7 @@ def read_mesh_file(path: Path) -> MeshFile:
         ignored=ignored,
         referenced_found=list(resolver.found),
         referenced_missing=list(resolver.missing),
+        textures_undecodable=list(resolver.undecodable),
     )
 
 
@@ -529,7 +555,8 @@ def mass_properties(
     mesh : trimesh.Trimesh
         Repaired mesh (see :func:`repair_for_physics`).
     hull : trimesh.Trimesh or None
-        Its exact convex hull, used when the mesh is not a closed, outward-facing body.
+        Its convex hull, used when the mesh is not a closed, outward-facing body (computed
+        here when needed and not given).
 
     Returns
     -------
@@ -544,8 +571,8 @@ def mass_properties(
         props = mesh.mass_properties
         if props["volume"] > 0:
             return _unit_props(props, "mesh")
-    if hull is None:
-        raise AssetError("the mesh is open and has no convex hull: it has no volume")
+    if hull is None:  # closed but inside-out or self-cancelling: fall back to the hull
+        hull = _collision.convex_hull(mesh, max_vertices=2**62)
     return _unit_props(hull.mass_properties, "hull")
 
 

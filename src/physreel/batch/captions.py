@@ -423,8 +423,10 @@ def _predicate(f: Mapping[str, Any], floor: str | None, rng: np.random.Generator
         parts.append(["falls", "drops", "lands"][int(rng.integers(3))])
     if f["broke"]:
         verb = "shatters" if f["brittle"] else ["breaks", "breaks apart"][int(rng.integers(2))]
-        if f["pieces"] >= 2:
+        if 2 <= f["pieces"] <= 20:
             verb += f" into {_number(f['pieces'])} pieces"
+        elif f["pieces"] > 20:
+            verb += " into many pieces"
         parts.append(verb)
     elif f["bounces"] >= 3 and f["noun"] != "ball":
         parts.append("tumbles")

@@ -207,20 +207,38 @@ _FILE_DOCS = {
 }
 
 
-def _describe(name: str, metadata: Mapping[str, Any]) -> tuple[str, str]:
-    passes = metadata.get("passes")
-    stem = name.split(".")[0]
-    if isinstance(passes, Mapping) and isinstance(passes.get(stem), Mapping):
-        d = passes[stem]
+def _describe(rel: str, sample: Path, metadata: Mapping[str, Any]) -> tuple[str, str]:
+    """(format / dtype, meaning) of one file of a sample, from the camera's manifest.json when
+    it documents the file, else from the table above."""
+    name = rel.rsplit("/", 1)[-1]
+    if "/" in rel:
+        manifest = sample / rel.split("/", 1)[0] / "manifest.json"
+        try:
+            passes = json.loads(manifest.read_text(encoding="utf-8")).get("passes", {})
+        except (OSError, ValueError, AttributeError):
+            passes = {}
+        for pass_name, d in passes.items() if isinstance(passes, Mapping) else ():
+            if not isinstance(d, Mapping):
+                continue
+            if name == d.get("file"):
+                shape = d.get("shape")
+                shape_text = f" {list(shape)} (frames, H, W, ...)" if shape else ""
+                what = f"pass '{pass_name}'" + (f", units: {d['units']}" if d.get("units") else "")
+                fmt = ", ".join(str(d[k]) for k in ("codec", "dtype") if d.get(k))
+                return fmt + shape_text, what
+            if name == d.get("first_frame"):
+                return "PNG", f"first frame of pass '{pass_name}' (a quick preview)"
+    if name == "manifest.json":
         return (
-            str(d.get("dtype", d.get("format", ""))),
-            "; ".join(f"{k}: {v}" for k, v in d.items() if k not in ("dtype", "format")),
+            "JSON",
+            "per camera: frames, width, height, fps, and every pass's file, dtype, shape, units, codec",
         )
     if name in _FILE_DOCS:
         return _FILE_DOCS[name]
+    stem = name.split(".")[0]
     if stem in _FILE_DOCS:
         return _FILE_DOCS[stem]
-    return ("", "see metadata.json")
+    return ("", "see metadata.json and <camera>/manifest.json")
 
 
 def write_dataset_card(out_dir: str | Path) -> Path:
@@ -256,7 +274,7 @@ def write_dataset_card(out_dir: str | Path) -> Path:
         meta = json.loads((first / "metadata.json").read_text(encoding="utf-8"))
         for p in sorted(x for x in first.rglob("*") if x.is_file()):
             rel = p.relative_to(first).as_posix()
-            dtype, meaning = _describe(p.name, meta)
+            dtype, meaning = _describe(rel, first, meta)
             shown = rel if "/" not in rel else "<camera>/" + rel.split("/", 1)[1]
             if shown not in [r[0] for r in file_rows]:
                 file_rows.append((shown, dtype, meaning))

@@ -38,6 +38,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,8 +88,8 @@ class FilterConfig:
     max_speed : float, m/s
         A clip whose objects move faster than this (or have non-finite state) "blew up".
     floor_tolerance : float, m
-        A dynamic object whose origin goes further than this below the ground plane z = 0
-        fell through the floor.
+        A dynamic object (present from the first frame) whose origin goes further than this
+        below the ground plane z = 0 fell through the floor.
     min_motion : float, m
         A clip in which no dynamic object's origin moves this far from its start is "static".
     visibility : {"all", "any", "off"}
@@ -376,7 +377,8 @@ def check_quality(
         p = pos[here]
         if len(p) == 0:
             continue
-        if ground_on and np.any(p[:, 2] < -filters.floor_tolerance):
+        # a fracture piece's frame origin is its parent's, which may lie below the floor
+        if ground_on and here[0] and np.any(p[:, 2] < -filters.floor_tolerance):
             return "through_floor"
         max_motion = max(max_motion, float(np.max(np.linalg.norm(p - p[0], axis=1))))
         if here[0] and matches_interest(str(name), interest):
@@ -524,6 +526,8 @@ def run_sample(job: _Job) -> SampleOutcome:
             except Exception as exc:  # noqa: BLE001 - retried, then recorded
                 error = _short_error(exc)
                 shutil.rmtree(work, ignore_errors=True)
+                if isinstance(exc, InputError):
+                    break  # an invalid resolved scene fails the same way every time
         if not rejected:
             return SampleOutcome(
                 job.k, "failed", seed, attempt, dict(rejections), error, time.perf_counter() - t0
@@ -661,6 +665,28 @@ def _prepare_dir(out_dir: Path, template_path: Path, seed: int, passes: Sequence
     _write_text(path, json.dumps(info, indent=1) + "\n")
 
 
+@contextmanager
+def _batch_lock(out_dir: Path):
+    """Hold an exclusive lock on ``OUT/.lock`` (released by the OS even after SIGKILL)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no protection against two concurrent runs
+        yield
+        return
+    with (out_dir / ".lock").open("a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ArgumentError(
+                f"another `physreel batch` is writing to {out_dir}; wait for it to finish "
+                "(two runs must not write the same folder)"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def clean_partial(samples_dir: Path) -> list[str]:
     """Remove leftovers of an interrupted run: temporary folders and unmarked sample folders.
 
@@ -766,106 +792,108 @@ def run_batch(
     problems = validate_template(template.data, str(template_path), base_dir=template.base_dir)
     if problems:
         raise SceneError(str(template_path), problems)
-    _prepare_dir(out_dir, template_path, seed, passes)
-    samples = out_dir / "samples"
-    clean_partial(samples)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _batch_lock(out_dir):
+        _prepare_dir(out_dir, template_path, seed, passes)
+        samples = out_dir / "samples"
+        clean_partial(samples)
 
-    from physreel.batch.templates import _plain
+        from physreel.batch.templates import _plain
 
-    data = _plain(template.data)
-    spec = _renderer_spec(renderer)
-    jobs = [
-        _Job(
-            k=k,
-            root_seed=int(seed),
-            template_data=data,
-            settings=template.settings,
-            source=str(template_path),
-            base_dir=str(template.base_dir),
-            samples_dir=str(samples.resolve()),
-            passes=passes,
-            renderer=spec,
-            retries=int(retries),
-            filters=filters,
-        )
-        for k in range(count)
-        if not (samples / f"{k:06d}" / MARKER).exists()
-    ]
-    skipped = count - len(jobs)
-    state = {"done": skipped, "rendered": 0, "failed": []}
-    run_rejections: Counter[str] = Counter()
-    start = time.perf_counter()
+        data = _plain(template.data)
+        spec = _renderer_spec(renderer)
+        jobs = [
+            _Job(
+                k=k,
+                root_seed=int(seed),
+                template_data=data,
+                settings=template.settings,
+                source=str(template_path),
+                base_dir=str(template.base_dir),
+                samples_dir=str(samples.resolve()),
+                passes=passes,
+                renderer=spec,
+                retries=int(retries),
+                filters=filters,
+            )
+            for k in range(count)
+            if not (samples / f"{k:06d}" / MARKER).exists()
+        ]
+        skipped = count - len(jobs)
+        state = {"done": skipped, "rendered": 0, "failed": []}
+        run_rejections: Counter[str] = Counter()
+        start = time.perf_counter()
 
-    def on_outcome(o: SampleOutcome) -> None:
-        state["done"] += 1
-        if o.status == "done":
-            state["rendered"] += 1
-        elif o.status == "failed":
-            state["failed"].append(o.k)
-            run_rejections.update(o.rejections)
-            record = {
-                "k": o.k,
-                "root_seed": int(seed),
-                "seed": o.seed,
-                "attempt": o.attempt,
-                "rejections": o.rejections,
-                "error": o.error,
-                "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            }
-            with (out_dir / "failures.jsonl").open("a", encoding="utf-8") as f:
-                f.write(json.dumps(record) + "\n")
+        def on_outcome(o: SampleOutcome) -> None:
+            state["done"] += 1
+            if o.status == "done":
+                state["rendered"] += 1
+            elif o.status == "failed":
+                state["failed"].append(o.k)
+                run_rejections.update(o.rejections)
+                record = {
+                    "k": o.k,
+                    "root_seed": int(seed),
+                    "seed": o.seed,
+                    "attempt": o.attempt,
+                    "rejections": o.rejections,
+                    "error": o.error,
+                    "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                }
+                with (out_dir / "failures.jsonl").open("a", encoding="utf-8") as f:
+                    f.write(json.dumps(record) + "\n")
+            if progress is not None:
+                elapsed = time.perf_counter() - start
+                finished = state["done"] - skipped
+                rate = 60.0 * finished / elapsed if elapsed > 0 and finished else 0.0
+                left = count - state["done"]
+                eta = left * elapsed / finished if finished else None
+                progress(Progress(state["done"], count, len(state["failed"]), rate, eta, elapsed))
+
         if progress is not None:
-            elapsed = time.perf_counter() - start
-            finished = state["done"] - skipped
-            rate = 60.0 * finished / elapsed if elapsed > 0 and finished else 0.0
-            left = count - state["done"]
-            eta = left * elapsed / finished if finished else None
-            progress(Progress(state["done"], count, len(state["failed"]), rate, eta, elapsed))
+            progress(Progress(skipped, count, 0, 0.0, None, 0.0))
+        if jobs:
+            if engine == "ray":
+                _run_ray(jobs, max(workers, 1), address, on_outcome)
+            elif workers == 0:
+                _run_inline(jobs, on_outcome)
+            else:
+                _run_local(jobs, workers, on_outcome)
 
-    if progress is not None:
-        progress(Progress(skipped, count, 0, 0.0, None, 0.0))
-    if jobs:
-        if engine == "ray":
-            _run_ray(jobs, max(workers, 1), address, on_outcome)
-        elif workers == 0:
-            _run_inline(jobs, on_outcome)
-        else:
-            _run_local(jobs, workers, on_outcome)
+        clean_partial(samples)  # temporary folders of workers that died (e.g. a Ray node lost)
+        complete = 0
+        rejections: Counter[str] = Counter()
+        for k in range(count):
+            marker = read_marker(samples / f"{k:06d}")
+            if marker is not None:
+                complete += 1
+                rejections.update(marker.get("rejections") or {})
+        rejections.update(run_rejections)
+        seconds = time.perf_counter() - t0
+        run_seconds = time.perf_counter() - start
+        result = BatchResult(
+            out_dir=out_dir,
+            total=count,
+            complete=complete,
+            rendered=state["rendered"],
+            skipped=skipped,
+            failed=sorted(state["failed"]),
+            rejections={r: int(rejections.get(r, 0)) for r in REJECTION_REASONS},
+            seconds=seconds,
+            samples_per_minute=60.0 * state["rendered"] / run_seconds if state["rendered"] else 0.0,
+        )
+        summary = result.to_json() | {
+            "seed": int(seed),
+            "passes": list(passes),
+            "engine": engine,
+            "workers": workers,
+            "filters": asdict(filters),
+            "template": str(template_path),
+        }
+        _write_text(out_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
+        if write_index:
+            from physreel.batch.index import build_index, write_dataset_card
 
-    clean_partial(samples)  # temporary folders of workers that died (e.g. a Ray node lost)
-    complete = 0
-    rejections: Counter[str] = Counter()
-    for k in range(count):
-        marker = read_marker(samples / f"{k:06d}")
-        if marker is not None:
-            complete += 1
-            rejections.update(marker.get("rejections") or {})
-    rejections.update(run_rejections)
-    seconds = time.perf_counter() - t0
-    run_seconds = time.perf_counter() - start
-    result = BatchResult(
-        out_dir=out_dir,
-        total=count,
-        complete=complete,
-        rendered=state["rendered"],
-        skipped=skipped,
-        failed=sorted(state["failed"]),
-        rejections={r: int(rejections.get(r, 0)) for r in REJECTION_REASONS},
-        seconds=seconds,
-        samples_per_minute=60.0 * state["rendered"] / run_seconds if state["rendered"] else 0.0,
-    )
-    summary = result.to_json() | {
-        "seed": int(seed),
-        "passes": list(passes),
-        "engine": engine,
-        "workers": workers,
-        "filters": asdict(filters),
-        "template": str(template_path),
-    }
-    _write_text(out_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
-    if write_index:
-        from physreel.batch.index import build_index, write_dataset_card
-
-        build_index(out_dir)
-        write_dataset_card(out_dir)
-    return result
+            build_index(out_dir)
+            write_dataset_card(out_dir)
+        return result

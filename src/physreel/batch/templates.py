@@ -87,6 +87,7 @@ import copy
 import fnmatch
 import glob as globmod
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +95,7 @@ from typing import Any
 
 import numpy as np
 
-from physreel.errors import Problem, SceneError
+from physreel.errors import PhysreelError, Problem, SceneError
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -108,6 +109,7 @@ __all__ = [
     "sample_scene",
     "sample_seed_sequence",
     "validate_template",
+    "validate_template_file",
 ]
 
 # distribution keyword -> modifier keys allowed next to it
@@ -293,8 +295,19 @@ def _is_block(value: Any) -> bool:
 
 
 def is_template(data: Any) -> bool:
-    """Whether a parsed document uses any template feature (distribution, repeat block,
-    ``template`` section).  A plain scene is also a valid template that resolves to itself."""
+    """Whether a document uses any template feature (distribution, repeat block, ``template``
+    section).  A plain scene is also a valid template that resolves to itself.
+
+    Parameters
+    ----------
+    data : parsed document, or a path (``os.PathLike``) to a YAML/JSON file
+        A file that cannot be read or parsed is not a template (the scene loader reports it).
+    """
+    if isinstance(data, os.PathLike):
+        try:
+            data = load_template(data).data
+        except PhysreelError:
+            return False
     if isinstance(data, Mapping):
         if "template" in data:
             return True
@@ -405,6 +418,25 @@ def _with_position(problem: Problem, positions: Mapping[tuple, tuple[int, int]])
             return Problem(problem.path, problem.message, line=line, column=col)
         loc = loc[:-1]
     return problem
+
+
+def validate_template_file(path: str | Path) -> Template:
+    """Load and validate a template file (used by ``physreel validate``).
+
+    Returns
+    -------
+    Template
+
+    Raises
+    ------
+    SceneError
+        Every problem of the template (syntax and the resolved scene), with lines.
+    """
+    template = load_template(path)
+    problems = validate_template(template.data, str(path), base_dir=template.base_dir)
+    if problems:
+        raise SceneError(str(path), problems)
+    return template
 
 
 def _line(container: Any, key: Any) -> int | None:

@@ -136,7 +136,18 @@ def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], fram
                 writer.abort()
                 raise RenderError(f"rendering camera '{cam.name}' failed: {type(e).__name__}: {e}") from e
     files = {name: sorted(p.relative_to(tmp / name).as_posix() for p in (tmp / name).iterdir()) for name in manifests}
+    from ..render.visibility import bounding_spheres, view_events
+
+    spheres = bounding_spheres(traj, all_geoms)
+    in_view_at_start = {}
+    for cam_name, views in views_by_cam.items():
+        evs, start = view_events(traj, views, cam_name, spheres)
+        traj.events.extend(evs)
+        in_view_at_start[cam_name] = start
+    traj.events.sort(key=lambda e: (e["time"], e["type"], str(e.get("object", e.get("objects", "")))))
     meta = build_metadata(scene, traj, views_by_cam, traj.masses, files)
+    for cam_name, start in in_view_at_start.items():
+        meta["cameras"][cam_name]["in_view_at_start"] = start
     write_json(tmp / "metadata.json", meta)
     (tmp / "scene.yaml").write_text(dump(scene.model_dump(mode="json")), encoding="utf-8")
     return n

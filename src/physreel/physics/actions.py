@@ -72,8 +72,12 @@ class ActionController(Controller):
                 continue
             body = world.by_name[obj.name]
             p.changeDynamics(body.body_id, -1, mass=0.0, physicsClientId=c)
-            k = _Keyed(body, list(obj.kinematic.keys), np.asarray(obj.position, dtype=np.float64),
-                       initial_quaternion(obj))
+            k = _Keyed(
+                body,
+                list(obj.kinematic.keys),
+                np.asarray(obj.position, dtype=np.float64),
+                initial_quaternion(obj),
+            )
             self._keyed.append(k)
             self._place(world, k, 0.0)
         for act in world.scene.actions:
@@ -105,10 +109,18 @@ class ActionController(Controller):
         vel = keyed_velocity(kb.keys, t, world.dt, kb.default_position, kb.default_quaternion)
         base = pose_to_matrix(pose.position, pose.quaternion) @ kb.body.com_in_object
         r = base[:3, 3] - pose.position
-        p.resetBasePositionAndOrientation(kb.body.body_id, base[:3, 3].tolist(),
-                                          matrix_to_quat(base[:3, :3]).tolist(), physicsClientId=c)
-        p.resetBaseVelocity(kb.body.body_id, (vel.linear + np.cross(vel.angular, r)).tolist(),
-                            vel.angular.tolist(), physicsClientId=c)
+        p.resetBasePositionAndOrientation(
+            kb.body.body_id,
+            base[:3, 3].tolist(),
+            matrix_to_quat(base[:3, :3]).tolist(),
+            physicsClientId=c,
+        )
+        p.resetBaseVelocity(
+            kb.body.body_id,
+            (vel.linear + np.cross(vel.angular, r)).tolist(),
+            vel.angular.tolist(),
+            physicsClientId=c,
+        )
 
     # ------------------------------------------------------------------ actions
     def _hold(self, world: World, body: Body) -> None:
@@ -137,7 +149,9 @@ class ActionController(Controller):
                 if s.local_point is None:  # the point moves with the object
                     s.local_point = quat_to_matrix(orn).T @ (np.asarray(act.point) - com)
                 point = com + quat_to_matrix(orn) @ s.local_point
-            p.applyExternalForce(bid, -1, force.tolist(), point.tolist(), p.WORLD_FRAME, physicsClientId=c)
+            p.applyExternalForce(
+                bid, -1, force.tolist(), point.tolist(), p.WORLD_FRAME, physicsClientId=c
+            )
         elif act.type == "torque":
             p.applyExternalTorque(bid, -1, list(act.vector), p.WORLD_FRAME, physicsClientId=c)
         elif act.type == "set_velocity":
@@ -157,11 +171,15 @@ class ActionController(Controller):
         if held is None:
             return
         mass, inertia = held
-        p.changeDynamics(body.body_id, -1, mass=mass, localInertiaDiagonal=inertia, physicsClientId=c)
+        p.changeDynamics(
+            body.body_id, -1, mass=mass, localInertiaDiagonal=inertia, physicsClientId=c
+        )
         spec = next(o for o in world.scene.objects if o.name == body.name)
         w = np.asarray(spec.angular_velocity, dtype=np.float64)
         _, orn = world.object_pose(body)
-        v = np.asarray(spec.velocity, dtype=np.float64) + np.cross(w, quat_to_matrix(orn) @ body.geom.center_of_mass)
+        v = np.asarray(spec.velocity, dtype=np.float64) + np.cross(
+            w, quat_to_matrix(orn) @ body.geom.center_of_mass
+        )
         p.resetBaseVelocity(body.body_id, v.tolist(), w.tolist(), physicsClientId=c)
         if self.recorder is not None:
             self.recorder.release(body.name)

@@ -122,7 +122,9 @@ class BreakController(Controller):
                 continue
             body = world.by_name[obj.name]
             rng = np.random.default_rng([world.scene.seed, index])
-            pieces = fracture(fracture_mesh(body.geom), obj.breakable.pieces, rng, cache_dir=cache_dir)
+            pieces = fracture(
+                fracture_mesh(body.geom), obj.breakable.pieces, rng, cache_dir=cache_dir
+            )
             self._items[obj.name] = _Breakable(
                 obj.name,
                 break_threshold(obj.breakable, body.material, body.mass),
@@ -168,13 +170,26 @@ class BreakController(Controller):
                 low = float(np.min((geom.visual[0].vertices @ rot.T)[:, 2]) + pos[2])
                 if low < FLOOR_CLEARANCE:
                     position[2] += FLOOR_CLEARANCE - low
-            out.append(world.add_body(
-                f"{body.name}.piece_{k:0{width}d}", geom, body.material, mass=float(m),
-                position=position, quaternion=quat, velocity=vel, angular_velocity=w, parent=body.name,
-            ))
+            out.append(
+                world.add_body(
+                    f"{body.name}.piece_{k:0{width}d}",
+                    geom,
+                    body.material,
+                    mass=float(m),
+                    position=position,
+                    quaternion=quat,
+                    velocity=vel,
+                    angular_velocity=w,
+                    parent=body.name,
+                )
+            )
         for i, a in enumerate(out):
-            for b in out[i + 1:]:
+            for b in out[i + 1 :]:
                 p.setCollisionFilterPair(a.body_id, b.body_id, -1, -1, 0, physicsClientId=c)
-        world.add_event("break", object=body.name, impulse=round(float(impulse), 6),
-                        pieces=[b.name for b in out])
+        world.add_event(
+            "break",
+            object=body.name,
+            impulse=round(float(impulse), 6),
+            pieces=[b.name for b in out],
+        )
         return out

@@ -126,7 +126,12 @@ class ImpactRecorder(Controller):
         alive = [b for b in world.bodies if b.alive]
         n = len(alive)
         # One extra row of zeros for bodies without a snapshot (the floor).
-        com, orn, v, w = np.zeros((n + 1, 3)), np.zeros((n + 1, 4)), np.zeros((n + 1, 3)), np.zeros((n + 1, 3))
+        com, orn, v, w = (
+            np.zeros((n + 1, 3)),
+            np.zeros((n + 1, 4)),
+            np.zeros((n + 1, 3)),
+            np.zeros((n + 1, 3)),
+        )
         self._rows = {}
         for i, b in enumerate(alive):
             com[i], orn[i] = p.getBasePositionAndOrientation(b.body_id, physicsClientId=c)
@@ -151,7 +156,11 @@ class ImpactRecorder(Controller):
         pos_b = np.array([cp[6] for cp in cps], dtype=np.float64)
         normal = np.array([cp[7] for cp in cps], dtype=np.float64)  # on B, towards A
         force = np.array([cp[9] for cp in cps], dtype=np.float64)
-        speed = -np.einsum("ij,ij->i", self._velocity_at(ids[:, 0], pos_a) - self._velocity_at(ids[:, 1], pos_b), normal)
+        speed = -np.einsum(
+            "ij,ij->i",
+            self._velocity_at(ids[:, 0], pos_a) - self._velocity_at(ids[:, 1], pos_b),
+            normal,
+        )
         lo, hi = np.minimum(ids[:, 0], ids[:, 1]), np.maximum(ids[:, 0], ids[:, 1])
         codes, inverse = np.unique(lo * (1 << 32) + hi, return_inverse=True)
         uniq = np.column_stack([codes >> 32, codes & ((1 << 32) - 1)])
@@ -169,8 +178,16 @@ class ImpactRecorder(Controller):
                 sel = inverse == k
                 f = np.maximum(force[sel], 0.0)
                 wts = f / f.sum() if f.sum() > 0 else np.full(sel.sum(), 1.0 / sel.sum())
-                self.open[key] = OpenImpact(key, world.time, float(impulses[k]), float(speeds[k]),
-                                            wts @ pos_b[sel], step, step, self._names(world, key))
+                self.open[key] = OpenImpact(
+                    key,
+                    world.time,
+                    float(impulses[k]),
+                    float(speeds[k]),
+                    wts @ pos_b[sel],
+                    step,
+                    step,
+                    self._names(world, key),
+                )
             else:
                 imp.impulse += float(impulses[k])
                 imp.last_step = step
@@ -185,7 +202,9 @@ class ImpactRecorder(Controller):
         """Largest summed impulse (N·s) of the open impacts that involve ``body_id``."""
         return max((imp.impulse for key, imp in self.open.items() if body_id in key), default=0.0)
 
-    def pre_step_state(self, body_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    def pre_step_state(
+        self, body_id: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """State of a body before the last step: centre of mass (3,), inertial-frame quaternion
         (4,), velocity (3,) and angular velocity (3,), world frame; None if unknown."""
         i = self._rows.get(body_id)
@@ -220,8 +239,11 @@ class ImpactRecorder(Controller):
 
         a, b = key
         # The floor and static objects go second.
-        if a == world.ground_id or (a in world.by_id and world.by_id[a].static and not (
-                b in world.by_id and world.by_id[b].static)):
+        if a == world.ground_id or (
+            a in world.by_id
+            and world.by_id[a].static
+            and not (b in world.by_id and world.by_id[b].static)
+        ):
             a, b = b, a
         return name(a), name(b)
 
@@ -251,8 +273,12 @@ class ImpactRecorder(Controller):
                 if not rs.resting and t - rs.since >= REST_TIME - 1e-9:
                     rs.resting = True
                     pos, _ = world.object_pose(b)
-                    world.add_event("rest", time=rs.since, object=b.name,
-                                    position=[round(float(x), 6) for x in pos])
+                    world.add_event(
+                        "rest",
+                        time=rs.since,
+                        object=b.name,
+                        position=[round(float(x), 6) for x in pos],
+                    )
             else:
                 rs.since = None
                 rs.resting = False
@@ -260,6 +286,11 @@ class ImpactRecorder(Controller):
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise cross product of (M, 3) arrays (np.cross is slow on small arrays)."""
-    return np.stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
-                     a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-                     a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]], axis=1)
+    return np.stack(
+        [
+            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+        ],
+        axis=1,
+    )

@@ -266,6 +266,8 @@ class World:
             kw["localInertiaDiagonal"] = list(inertia)
         if zero_margin:
             kw["collisionMargin"] = 0.0
+        if self.scene.physics.sleeping:
+            kw["activationState"] = self.p.ACTIVATION_STATE_ENABLE_SLEEPING
         self.p.changeDynamics(body, -1, **kw)
 
     # ------------------------------------------------------------------ stepping and state

@@ -55,6 +55,7 @@ class SceneRenderer:
         width: int,
         height: int,
         focus: tuple[np.ndarray, float] | None = None,
+        looks: dict[str, dict] | None = None,
     ):
         import pyrender
 
@@ -76,7 +77,7 @@ class SceneRenderer:
             self.nodes = []
             for name in self.names:
                 node = self.pscene.add(
-                    self._object_mesh(geometries[name], materials[name]), name=name
+                    self._object_mesh(geometries[name], materials[name], (looks or {}).get(name)), name=name
                 )
                 self.nodes.append(node)
             self._add_lights(scene.lights if scene.lights is not None else default_lights(scene))
@@ -116,21 +117,51 @@ class SceneRenderer:
             doubleSided=False,
         )
 
-    def _object_mesh(self, geom: Geometry, mat: MaterialProps):
+    def _object_mesh(self, geom: Geometry, mat: MaterialProps, look: dict | None = None):
+        """pyrender mesh of one object.
+
+        A mesh file keeps its own textures, vertex colours and PBR factors unless the object
+        sets ``color`` or ``texture``.  ``texture`` ("checker" or an image file) is mapped with
+        the mesh's UVs when it has them, else projected along each face's dominant axis with
+        one texture tile per ``texture_scale`` metres.
+        """
         pr = self._pyrender
+        look = look or {}
+        texture = look.get("texture")
         prims = []
         for m in geom.visual:
-            has_own_look = (
-                getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind == "mesh"
-            )
-            if has_own_look and mat.color is None:
-                pm = pr.Mesh.from_trimesh(m, smooth=True)
-            elif has_own_look:
-                pm = pr.Mesh.from_trimesh(m, smooth=True)
+            has_own_look = getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind == "mesh"
+            if texture is not None:
+                prims.append(self._textured_primitive(m, mat, texture, look.get("texture_scale")))
+            elif has_own_look and not look.get("color_set"):
+                prims.extend(pr.Mesh.from_trimesh(m, smooth=True).primitives)
             else:
-                pm = pr.Mesh.from_trimesh(m, material=self._material(mat), smooth=True)
-            prims.extend(pm.primitives)
+                prims.extend(pr.Mesh.from_trimesh(m, material=self._material(mat), smooth=True).primitives)
         return pr.Mesh(prims)
+
+    def _textured_primitive(self, m, mat: MaterialProps, texture: str, scale: float | None):
+        pr = self._pyrender
+        from .textures import load_texture
+
+        img = load_texture(texture, mat.color)
+        faces = np.asarray(m.faces)
+        corners = np.asarray(m.vertices, dtype=np.float64)[faces]  # (F, 3, 3)
+        normals = np.asarray(m.vertex_normals, dtype=np.float32)[faces]
+        uv_src = getattr(m.visual, "uv", None)
+        if uv_src is not None and len(uv_src) == len(m.vertices):
+            uv = np.asarray(uv_src, dtype=np.float32)[faces]
+        else:
+            tile = scale or float(max(np.ptp(m.vertices, axis=0).max(), 1e-6)) / 2.0
+            axis = np.abs(np.asarray(m.face_normals)).argmax(axis=1)  # dominant axis per face
+            keep = np.array([[1, 2], [0, 2], [0, 1]])[axis]  # the two other coordinates
+            uv = np.take_along_axis(corners, keep[:, None, :].repeat(3, 1), axis=2) / tile
+        sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
+        tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
+        white = MaterialProps(**{**mat.__dict__, "color": (1.0, 1.0, 1.0)})
+        return pr.Primitive(positions=corners.reshape(-1, 3).astype(np.float32), normals=normals.reshape(-1, 3),
+                            texcoord_0=uv.reshape(-1, 2).astype(np.float32),
+                            indices=np.arange(len(faces) * 3, dtype=np.uint32).reshape(-1, 3),
+                            material=self._material(white, base_texture=tex))
 
     def _add_ground(self, scene: Scene) -> None:
         pr = self._pyrender

@@ -89,4 +89,8 @@ def open_renderer(
     specs = {o.name: o for o in scene.objects}
     materials = {name: object_material(scene, specs[trajectory.root_of(name)]) for name in trajectory.names}
     geoms = {**geometries, **trajectory.extra_geometry}
-    return SceneRenderer(scene, geoms, materials, trajectory.names, width, height, focus=focus_region(trajectory))
+    looks = {}
+    for name in trajectory.names:
+        spec = specs[trajectory.root_of(name)]
+        looks[name] = {"texture": spec.texture, "texture_scale": spec.texture_scale, "color_set": spec.color is not None}
+    return SceneRenderer(scene, geoms, materials, trajectory.names, width, height, focus=focus_region(trajectory), looks=looks)

@@ -276,7 +276,9 @@ class SetVelocity(_ActionBase):
     @model_validator(mode="after")
     def _something(self) -> SetVelocity:
         if self.velocity is None and self.angular_velocity is None:
-            raise ValueError("set_velocity needs 'velocity' (m/s) and/or 'angular_velocity' (rad/s)")
+            raise ValueError(
+                "set_velocity needs 'velocity' (m/s) and/or 'angular_velocity' (rad/s)"
+            )
         return self
 
 
@@ -322,7 +324,9 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
     """
     out: list[tuple[tuple, str]] = []
     objects = data.get("objects") if isinstance(data.get("objects"), list) else []
-    specs = {o["name"]: o for o in objects if isinstance(o, dict) and isinstance(o.get("name"), str)}
+    specs = {
+        o["name"]: o for o in objects if isinstance(o, dict) and isinstance(o.get("name"), str)
+    }
 
     def static(name: str) -> bool:
         return bool(specs.get(name, {}).get("static", False))
@@ -334,11 +338,23 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
         if not isinstance(o, dict):
             continue
         if o.get("kinematic") is not None and o.get("static"):
-            out.append(((("objects", i, "kinematic")), "an object cannot be both static and "
-                        "kinematic; remove 'static: true' (a kinematic object follows its keys)"))
-        if o.get("breakable") not in (None, False) and (o.get("static") or o.get("kinematic") is not None):
-            out.append(((("objects", i, "breakable")), "a static or kinematic object cannot be "
-                        "breakable; make it a dynamic object (remove 'static'/'kinematic')"))
+            out.append(
+                (
+                    (("objects", i, "kinematic")),
+                    "an object cannot be both static and "
+                    "kinematic; remove 'static: true' (a kinematic object follows its keys)",
+                )
+            )
+        if o.get("breakable") not in (None, False) and (
+            o.get("static") or o.get("kinematic") is not None
+        ):
+            out.append(
+                (
+                    (("objects", i, "breakable")),
+                    "a static or kinematic object cannot be "
+                    "breakable; make it a dynamic object (remove 'static'/'kinematic')",
+                )
+            )
 
     joints = data.get("joints") if isinstance(data.get("joints"), list) else []
     for i, j in enumerate(joints):
@@ -349,11 +365,19 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
             if isinstance(name, str) and name not in specs:
                 out.append((("joints", i, key), _unknown(name, object_names, "joint")))
         a, b = j.get("a"), j.get("b")
-        if isinstance(a, str) and a in specs and (static(a) or kinematic(a)) and (
-            b is None or (isinstance(b, str) and b in specs and (static(b) or kinematic(b)))
+        if (
+            isinstance(a, str)
+            and a in specs
+            and (static(a) or kinematic(a))
+            and (b is None or (isinstance(b, str) and b in specs and (static(b) or kinematic(b))))
         ):
-            out.append((("joints", i), f"joint between '{a}' and {repr(b) if b else 'the world'}: "
-                        "at least one side must be a dynamic object (not static or kinematic)"))
+            out.append(
+                (
+                    ("joints", i),
+                    f"joint between '{a}' and {repr(b) if b else 'the world'}: "
+                    "at least one side must be a dynamic object (not static or kinematic)",
+                )
+            )
 
     actions = data.get("actions") if isinstance(data.get("actions"), list) else []
     released: set[str] = set()
@@ -369,11 +393,21 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
         kind = act.get("type")
         if static(name) or kinematic(name):
             what = "static" if static(name) else "kinematic"
-            out.append((("actions", i, "object"), f"action '{kind}' on '{name}', which is {what}: "
-                        "actions move dynamic objects only"))
+            out.append(
+                (
+                    ("actions", i, "object"),
+                    f"action '{kind}' on '{name}', which is {what}: "
+                    "actions move dynamic objects only",
+                )
+            )
         if kind == "release":
             if name in released:
-                out.append((("actions", i), f"'{name}' is released twice; an object is held "
-                            "until its one release action"))
+                out.append(
+                    (
+                        ("actions", i),
+                        f"'{name}' is released twice; an object is held "
+                        "until its one release action",
+                    )
+                )
             released.add(name)
     return out

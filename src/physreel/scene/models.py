@@ -173,6 +173,7 @@ class ObjectSpec(Model):
     restitution: Unit | None = None
     color: Color | None = None
     texture: str | None = None
+    texture_scale: PositiveFloat | None = None
     roughness: Unit | None = None
     metallic: Unit | None = None
     opacity: Unit | None = None
@@ -274,6 +275,7 @@ class Physics(Model):
     contact_erp: Annotated[float, Field(gt=0, le=1)] = 0.02
     linear_damping: NonNegFloat = 0.0
     angular_damping: NonNegFloat = 0.0
+    sleeping: bool = False
 
 
 PassName = Literal[
