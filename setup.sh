@@ -13,6 +13,9 @@ have_lib 'libEGL_mesa.so.0' || missing+=(libegl-mesa0)
 [ -e /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so ] || [ -e /usr/lib/aarch64-linux-gnu/dri/swrast_dri.so ] \
   || ls /usr/lib/*/dri/*swrast* >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
 have_lib 'libGL.so.1' || missing+=(libgl1)
+have_lib 'libOpenGL.so.0' || missing+=(libopengl0)
+have_lib 'libGLESv2.so.2' || missing+=(libgles2)
+have_lib 'libOSMesa.so' || missing+=(libosmesa6)   # the PHYSREEL_GL=osmesa fallback
 have_lib 'libgomp.so.1' || missing+=(libgomp1)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"

@@ -34,8 +34,8 @@ def scene(size: int, duration: float) -> dict:
 
 
 def bench_physreel(sc, traj, geoms, passes, frames):
-    from physreel.render.passes import render_passes
-    from physreel.render.stream import camera_views, open_renderer
+    from physreel.rendering.passes import render_passes
+    from physreel.rendering.stream import camera_views, open_renderer
 
     w, h = sc.resolution
     with open_renderer(sc, traj, geoms, w, h) as r:
@@ -54,7 +54,7 @@ def bench_physreel(sc, traj, geoms, passes, frames):
 def bench_tinyrenderer(sc, traj, geoms, frames):
     import pybullet as p
 
-    from physreel.render.stream import camera_views
+    from physreel.rendering.stream import camera_views
 
     w, h = sc.resolution
     c = p.connect(p.DIRECT)

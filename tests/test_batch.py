@@ -48,7 +48,7 @@ G = 9.81
 
 
 def _camera_mats(cam: dict, w: int, h: int) -> tuple[list, list]:
-    from physreel.render.camera import intrinsics, look_at
+    from physreel.rendering.camera import intrinsics, look_at
 
     K = intrinsics(w, h, math.radians(cam.get("fov", 45.0)))
     M = look_at(cam.get("position", [0, -4, 1.5]), cam.get("look_at", [0, 0, 0.5]))

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from scipy.spatial.transform import Rotation
 
 from physreel.errors import InputError
-from physreel.render.camera_path import camera_frames, validate_motion_references
+from physreel.rendering.camera_path import camera_frames, validate_motion_references
 from physreel.scene.camera_motion import CameraMotion, PathMotion, ZoomMotion
 from physreel.scene.keyframes import (
     EASINGS,

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, SCENES
-
 from physreel.cli import main
 
 GOOD_OBJ = "  - {name: ball, shape: {type: sphere, radius: 0.1}, position: [0, 0, 1]}\n"

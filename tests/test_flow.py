@@ -1,6 +1,6 @@
 """Exact optical flow against an analytic numpy ray-caster (spheres + a ground plane).
 
-The ray-caster here is independent of :mod:`physreel.render.flow`: it intersects the ray through
+The ray-caster here is independent of :mod:`physreel.rendering.flow`: it intersects the ray through
 each pixel centre with the scene, so depth, ids, normals and a texture that is fixed to each
 object's surface are exact.  ``test_tracks.py`` reuses it.
 """
@@ -14,8 +14,8 @@ import pytest
 
 from physreel.errors import InputError
 from physreel.physics.trajectory import pose_to_matrix, quat_to_matrix
-from physreel.render.camera import CameraFrame, intrinsics, look_at
-from physreel.render.flow import compute_flow, visible_in_depth, warp
+from physreel.rendering.camera import CameraFrame, intrinsics, look_at
+from physreel.rendering.flow import compute_flow, visible_in_depth, warp
 
 W, H = 160, 120
 YFOV = np.deg2rad(50.0)

@@ -98,7 +98,7 @@ def _warp_error(img_t, img_o, flow, occluded, seg):
     """
     from scipy.ndimage import gaussian_filter
 
-    from physreel.render.flow import warp
+    from physreel.rendering.flow import warp
 
     img_t = gaussian_filter(img_t.astype(np.float32), sigma=(1.0, 1.0, 0))
     img_o = gaussian_filter(img_o.astype(np.float32), sigma=(1.0, 1.0, 0))
@@ -168,7 +168,6 @@ def test_tracks_follow_object_poses_and_are_occluded_exactly_when_depth_says(tmp
     names = list(meta["objects"])
     cam = meta["cameras"]["main"]
     from physreel.transforms import pose_to_matrix
-    from physreel.render.tracks import sample_surface_points  # noqa: F401 (module exists)
 
     n_checked = 0
     for t in (0, 10, 15, 29):

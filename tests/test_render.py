@@ -136,7 +136,7 @@ def test_streaming_api_yields_one_bundle_per_frame():
 def test_render_failure_midway_leaves_no_output(tmp_path, monkeypatch):
     from physreel import load_scene, write
     from physreel.errors import RenderError
-    from physreel.render import renderer as rmod
+    from physreel.rendering import renderer as rmod
 
     calls = {"n": 0}
     orig = rmod.SceneRenderer.render_rgb

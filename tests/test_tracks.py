@@ -7,7 +7,7 @@ import pytest
 import trimesh
 
 from physreel.errors import InputError
-from physreel.render.tracks import TrackAccumulator, sample_surface_points
+from physreel.rendering.tracks import TrackAccumulator, sample_surface_points
 from test_flow import make_camera, raycast, sphere_pose  # the analytic ray-caster
 
 T = 12

@@ -17,8 +17,8 @@ from typing import Any
 from .physics.simulate import build_geometries
 from .physics.simulate import simulate as _simulate
 from .physics.trajectory import Trajectory
-from .render.passes import render_passes
-from .render.stream import FrameBundle, camera_views, open_renderer
+from .rendering.passes import render_passes
+from .rendering.stream import FrameBundle, camera_views, open_renderer
 from .scene.loader import load_scene
 from .scene.models import Scene
 
@@ -63,7 +63,7 @@ def render(
     camera : camera name (default: the scene's first camera)
     trajectory : a Trajectory from :func:`simulate` to reuse
     """
-    from .render.passes import check_passes
+    from .rendering.passes import check_passes
 
     passes = check_passes(passes)
     sc = load_scene(scene)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 
-from physreel.assets.collision import COLLISION_KINDS, default_cache_dir
 from physreel.errors import ArgumentError, InputError, PhysreelError
 
 
@@ -70,7 +69,7 @@ def _parse_scale(text: str | None) -> float | tuple[float, float, float] | None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--collision",
-    type=click.Choice(COLLISION_KINDS),
+    type=click.Choice(["hull", "decompose", "box", "sphere", "mesh"]),
     default="hull",
     show_default=True,
     help="Collision geometry to build.",
@@ -121,6 +120,8 @@ def prepare_command(
             decompose_threshold=threshold,
             max_convex_parts=max_parts,
         )
+        from physreel.assets.collision import default_cache_dir
+
         cache = cache_dir if cache_dir is not None else default_cache_dir()
         start = time.perf_counter()
         prepared = prepare_mesh(opts, cache_dir=cache)

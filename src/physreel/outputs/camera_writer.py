@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..render.stream import FrameBundle
+from ..rendering.stream import FrameBundle
 from .npystream import NpyStreamWriter
 from .video import Mp4Writer
 

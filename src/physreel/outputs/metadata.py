@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..physics.trajectory import Trajectory
-from ..render.camera import CameraFrame
+from ..rendering.camera import CameraFrame
 from ..scene.models import Scene
 from ..scene.resolve import object_material
 
@@ -45,9 +45,10 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def _r(a: np.ndarray, nd: int = 7) -> list:
-    """Round floats so that metadata is compact and byte-stable."""
-    return np.round(np.asarray(a, dtype=np.float64), nd).tolist()
+def _r(a: np.ndarray, nd: int = 7) -> np.ndarray:
+    """Rounded floats (compact, byte-stable metadata).  Arrays stay numpy until they are
+    written: :func:`write_json` converts them one at a time while streaming."""
+    return np.round(np.asarray(a, dtype=np.float64), nd)
 
 
 def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list[CameraFrame]],
@@ -70,7 +71,7 @@ def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list
             "color": list(mat.color),
             "friction": mat.friction,
             "restitution": mat.restitution,
-            "present": trajectory.present[:, i].tolist(),
+            "present": trajectory.present[:, i],
             "position": _r(trajectory.position[:, i]),
             "quaternion": _r(trajectory.quaternion[:, i]),
             "velocity": _r(trajectory.velocity[:, i]),
@@ -82,9 +83,9 @@ def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list
         cams[name] = {
             "width": v0.width,
             "height": v0.height,
-            "K": [_r(v.K, 6) for v in views],
-            "world_to_camera": [_r(v.world_to_camera, 9) for v in views],
-            "yfov": [round(float(v.yfov), 9) for v in views],
+            "K": _r(np.stack([v.K for v in views]), 6),
+            "world_to_camera": _r(np.stack([v.world_to_camera for v in views]), 9),
+            "yfov": _r(np.array([v.yfov for v in views]), 9),
             "files": files.get(name, []),
         }
     return {
@@ -112,6 +113,19 @@ def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list
     }
 
 
+class _Encoder(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, np.generic):
+            return o.item()
+        return super().default(o)
+
+
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON deterministically (sorted nothing, fixed separators, trailing newline)."""
-    Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    """Write JSON deterministically, streamed: numpy arrays are turned into lists one at a time
+    as the encoder reaches them, so a long clip's per-frame poses never exist twice in memory."""
+    with open(path, "w", encoding="utf-8") as f:
+        for chunk in _Encoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).iterencode(data):
+            f.write(chunk)
+        f.write("\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import ArgumentError, PhysreelError, RenderError
 from ..physics.simulate import build_geometries, simulate
-from ..render.stream import camera_views, open_renderer
+from ..rendering.stream import camera_views, open_renderer
 from ..scene.models import Scene
 from ..scene.yamlio import dump
 from .camera_writer import CONTROL_KINDS, passes_for_controls
@@ -72,7 +72,7 @@ def write_render(
     flo : also write flow as Middlebury ``.flo`` files (default: the scene's ``render.flo``)
     progress : called as ``progress(stage, done, total)``
     """
-    from ..render.passes import check_passes
+    from ..rendering.passes import check_passes
 
     t0 = time.perf_counter()
     out = Path(out)
@@ -99,7 +99,7 @@ def write_render(
 
 def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], frames_png: bool, flo: bool,
            progress: Progress | None) -> int:
-    from ..render.passes import render_passes
+    from ..rendering.passes import render_passes
     from .camera_writer import CameraWriter
 
     geometries = build_geometries(scene)
@@ -136,7 +136,7 @@ def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], fram
                 writer.abort()
                 raise RenderError(f"rendering camera '{cam.name}' failed: {type(e).__name__}: {e}") from e
     files = {name: sorted(p.relative_to(tmp / name).as_posix() for p in (tmp / name).iterdir()) for name in manifests}
-    from ..render.visibility import bounding_spheres, view_events
+    from ..rendering.visibility import bounding_spheres, view_events
 
     spheres = bounding_spheres(traj, all_geoms)
     in_view_at_start = {}
@@ -169,8 +169,8 @@ def class_labels(scene: Scene, traj) -> list[str]:
 def _track_accumulator(scene: Scene, traj, geoms: dict, w: int, h: int):
     import numpy as np
 
-    from ..render.passes import TrackSampler
-    from ..render.tracks import TrackAccumulator
+    from ..rendering.passes import TrackSampler
+    from ..rendering.tracks import TrackAccumulator
 
     meshes = [_merged(geoms[name]) for name in traj.names]
     rng = np.random.default_rng(np.random.SeedSequence(scene.seed, spawn_key=(7,)))

@@ -54,7 +54,7 @@ def simulate(
     if geometries is None:
         geometries = build_geometries(scene)
     n_frames = scene.num_frames
-    records: list[dict[str, tuple]] = []
+    rec = _Recorder(n_frames)
     with World(scene, geometries) as world:
         world.controllers = build_controllers(scene)
         for ctl in world.controllers:
@@ -65,7 +65,7 @@ def simulate(
                     world.step()
             state = world.state()
             _check_finite(state, f, scene.fps)
-            records.append(state)
+            rec.record(f, state)
             for ctl in world.controllers:
                 ctl.after_frame(world, f)
             if progress is not None:
@@ -75,32 +75,64 @@ def simulate(
         bodies = list(world.bodies)
         events = sorted(world.events, key=lambda e: (e["time"], e["type"]))
     names = [b.name for b in bodies]
-    n = len(names)
-    pos = np.zeros((n_frames, n, 3))
-    quat = np.tile(np.array([0.0, 0.0, 0.0, 1.0]), (n_frames, n, 1))
-    vel = np.zeros((n_frames, n, 3))
-    ang = np.zeros((n_frames, n, 3))
-    present = np.zeros((n_frames, n), dtype=bool)
-    for f, rec in enumerate(records):
-        for i, name in enumerate(names):
-            st = rec.get(name)
-            if st is not None:
-                pos[f, i], quat[f, i], vel[f, i], ang[f, i] = st
-                present[f, i] = True
     specs = {o.name for o in scene.objects}
     return Trajectory(
         fps=float(scene.fps),
         names=names,
-        position=pos,
-        quaternion=quat,
-        velocity=vel,
-        angular_velocity=ang,
-        present=present,
+        **rec.arrays(names),
         events=events,
         masses={b.name: b.mass for b in bodies},
         parents={b.name: b.parent for b in bodies if b.parent is not None},
         extra_geometry={b.name: b.geom for b in bodies if b.name not in specs},
     )
+
+
+class _Recorder:
+    """Per-frame state written straight into (T, N) arrays (a column per body, added when a
+    body first appears): memory is a few numbers per body per frame, nothing more."""
+
+    def __init__(self, n_frames: int):
+        self.T = n_frames
+        self.cols: dict[str, int] = {}
+        self.pos = np.zeros((n_frames, 0, 3))
+        self.quat = np.zeros((n_frames, 0, 4))
+        self.vel = np.zeros((n_frames, 0, 3))
+        self.ang = np.zeros((n_frames, 0, 3))
+        self.present = np.zeros((n_frames, 0), dtype=bool)
+
+    def _grow(self, k: int) -> None:
+        T = self.T
+        ident = np.zeros((T, k, 4))
+        ident[..., 3] = 1.0
+        self.pos = np.concatenate([self.pos, np.zeros((T, k, 3))], axis=1)
+        self.quat = np.concatenate([self.quat, ident], axis=1)
+        self.vel = np.concatenate([self.vel, np.zeros((T, k, 3))], axis=1)
+        self.ang = np.concatenate([self.ang, np.zeros((T, k, 3))], axis=1)
+        self.present = np.concatenate([self.present, np.zeros((T, k), dtype=bool)], axis=1)
+
+    def record(self, f: int, state: dict) -> None:
+        new = [name for name in state if name not in self.cols]
+        if new:
+            base = len(self.cols)
+            for j, name in enumerate(new):
+                self.cols[name] = base + j
+            self._grow(len(new))
+        for name, (p, q, v, w) in state.items():
+            i = self.cols[name]
+            self.pos[f, i], self.quat[f, i], self.vel[f, i], self.ang[f, i] = p, q, v, w
+            self.present[f, i] = True
+
+    def arrays(self, names: list[str]) -> dict[str, np.ndarray]:
+        """Arrays with columns in ``names`` order (bodies never recorded stay absent)."""
+        missing = [n for n in names if n not in self.cols]
+        if missing:
+            base = len(self.cols)
+            for j, n in enumerate(missing):
+                self.cols[n] = base + j
+            self._grow(len(missing))
+        order = [self.cols[n] for n in names]
+        return {"position": self.pos[:, order], "quaternion": self.quat[:, order], "velocity": self.vel[:, order],
+                "angular_velocity": self.ang[:, order], "present": self.present[:, order]}
 
 
 def _check_finite(state: dict, frame: int, fps: int) -> None:

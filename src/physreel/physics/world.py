@@ -9,7 +9,10 @@ height; with these settings 1.02-1.06 x e^2 (measured, 240 Hz).
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -166,9 +169,13 @@ class World:
                                           flags=p.GEOM_FORCE_CONCAVE_TRIMESH, physicsClientId=c)
         if len(parts) == 1:
             return p.createCollisionShape(p.GEOM_MESH, vertices=parts[0].vertices.tolist(), physicsClientId=c)
+        # Several convex parts (a decomposition): pybullet builds compound shapes only from
+        # files (createCollisionShapeArray takes no vertex lists), so each part is written once
+        # as an OBJ named by its content hash.
+        files = [str(_part_file(m)) for m in parts]
         n = len(parts)
         return p.createCollisionShapeArray(
-            [p.GEOM_MESH] * n, vertices=[m.vertices.tolist() for m in parts],
+            [p.GEOM_MESH] * n, fileNames=files, meshScales=[[1, 1, 1]] * n,
             collisionFramePositions=[[0, 0, 0]] * n, collisionFrameOrientations=[[0, 0, 0, 1]] * n,
             physicsClientId=c,
         )
@@ -312,3 +319,22 @@ class World:
             v, w = self.p.getBaseVelocity(b.body_id, physicsClientId=self.client)
             out[b.name] = (pos, quat, np.asarray(v), np.asarray(w))
         return out
+
+
+def _part_file(mesh) -> Path:
+    """An OBJ file of one convex collision part, in the cache, named by its content hash."""
+    from ..assets.collision import default_cache_dir
+
+    v = np.ascontiguousarray(mesh.vertices, dtype=np.float64)
+    f = np.ascontiguousarray(mesh.faces, dtype=np.int64)
+    key = hashlib.sha256(v.tobytes() + f.tobytes()).hexdigest()[:24]
+    folder = default_cache_dir() / "parts"
+    path = folder / f"{key}.obj"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [f"v {x!r} {y!r} {z!r}" for x, y, z in v.tolist()]
+        lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in f.tolist()]
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text("\n".join(lines) + "\n")
+        os.replace(tmp, path)
+    return path

@@ -2,7 +2,7 @@
 
 A camera's ``motion`` is a list of these, applied in order at every frame time: the camera's
 base state (position, look-at point, fov, up) goes through each motion in turn.  Evaluation
-lives in :mod:`physreel.render.camera_path`; this module is data only.
+lives in :mod:`physreel.rendering.camera_path`; this module is data only.
 
 Common fields of the timed motions (orbit, dolly, truck, move, pan, tilt, zoom):
 

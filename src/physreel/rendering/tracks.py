@@ -7,7 +7,7 @@ only the (N, T) result arrays, so tracks stream alongside the renderer.
 Conventions (TAP-Vid): ``tracks_2d`` are continuous pixel coordinates ``[x, y]`` (pixel
 centres at ``+0.5``, x right, y down); ``occluded`` True means hidden; ``query_points`` are
 ``[t, y, x]`` (frame index, row, column in the same continuous pixel coordinates).
-Occlusion uses the rule of :func:`physreel.render.flow.visible_in_depth` (2x2 depth
+Occlusion uses the rule of :func:`physreel.rendering.flow.visible_in_depth` (2x2 depth
 neighbourhood, 1 % + 5 mm tolerance).
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from physreel.errors import InputError
-from physreel.render.camera import CameraFrame
-from physreel.render.flow import visible_in_depth
+from physreel.rendering.camera import CameraFrame
+from physreel.rendering.flow import visible_in_depth
 
 _MIN_Z = 1e-6
 

@@ -40,7 +40,6 @@ from OpenGL.GL import (
 from pyrender.constants import RenderFlags
 from pyrender.renderer import Renderer as _Renderer
 
-
 SHADER_DIR = Path(__file__).with_name("shaders")
 GT_SHADER_DIR = Path(__file__).with_name("shaders_gt")
 
@@ -164,6 +163,10 @@ class OffscreenRenderer(pyrender.OffscreenRenderer):
 
     def _create(self):
         super()._create()
+        # pyrender assumes OSMesa has no framebuffer objects and then renders to the default
+        # buffer, bypassing the float target of the ground-truth pass; Mesa's OSMesa (GL 3.3
+        # core and later) has them.
+        self._platform.supports_framebuffers = lambda: True
         old = self._renderer
         self._renderer = Renderer(self.viewport_width, self.viewport_height, self.point_size)
         old.delete()

@@ -2,8 +2,8 @@
 
 The camera's base state (position, look-at point, up vector, vertical fov) is passed through
 each motion of ``camera.motion`` in order, at every frame time ``t = i / fps``; the result is
-turned into OpenCV extrinsics with :func:`physreel.render.camera.look_at` and intrinsics with
-:func:`physreel.render.camera.intrinsics`.  See :mod:`physreel.scene.camera_motion` for what
+turned into OpenCV extrinsics with :func:`physreel.rendering.camera.look_at` and intrinsics with
+:func:`physreel.rendering.camera.intrinsics`.  See :mod:`physreel.scene.camera_motion` for what
 each motion does and its sign conventions.
 
 Only numpy: no GL, no pybullet.  Object positions (for ``follow``) come from a callable, so the
@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from physreel.errors import InputError, Problem
-from physreel.render.camera import CameraFrame, intrinsics, look_at
+from physreel.rendering.camera import CameraFrame, intrinsics, look_at
 from physreel.scene.camera_motion import (
     DollyMotion,
     FollowMotion,

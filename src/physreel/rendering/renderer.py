@@ -57,6 +57,9 @@ class SceneRenderer:
         focus: tuple[np.ndarray, float] | None = None,
         looks: dict[str, dict] | None = None,
     ):
+        from .gl import platform
+
+        platform()  # choose EGL/OSMesa before pyrender (and PyOpenGL) is first imported
         import pyrender
 
         from .pyrender_ext import BoundedScene

@@ -8,7 +8,7 @@ up to float32 rounding.
 Conventions
 -----------
 - Pixel ``(u, v)`` (column, row) is centred at ``(u + 0.5, v + 0.5)`` (see
-  :mod:`physreel.render.camera`).  Flow is ``[dx, dy]`` in pixels, x right, y down:
+  :mod:`physreel.rendering.camera`).  Flow is ``[dx, dy]`` in pixels, x right, y down:
   the point seen at the centre of pixel ``(u, v)`` in frame ``t`` is seen at
   ``(u + 0.5 + dx, v + 0.5 + dy)`` in frame ``o``.
 - Depth is z-depth in metres along the OpenCV camera axis; ``0`` means background.
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from physreel.errors import InputError
-from physreel.render.camera import CameraFrame
+from physreel.rendering.camera import CameraFrame
 
 #: Relative and absolute tolerance of the depth test (see module docstring).
 DEPTH_REL_TOL = 0.01
