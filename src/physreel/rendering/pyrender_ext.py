@@ -20,6 +20,7 @@ from OpenGL.GL import (
     GL_DEPTH_COMPONENT24,
     GL_DRAW_FRAMEBUFFER,
     GL_FLOAT,
+    GL_FRONT,
     GL_READ_FRAMEBUFFER,
     GL_RENDERBUFFER,
     GL_RGB,
@@ -28,6 +29,7 @@ from OpenGL.GL import (
     GL_UNSIGNED_BYTE,
     glBindFramebuffer,
     glBindRenderbuffer,
+    glCullFace,
     glDeleteFramebuffers,
     glDeleteRenderbuffers,
     glFramebufferRenderbuffer,
@@ -110,7 +112,16 @@ class Renderer(_Renderer):
         # `casts_shadows = False` get a shadow map cleared to "far" (lit everywhere), once.
         light = light_node.light
         if getattr(light, "casts_shadows", True):
-            return super()._shadow_mapping_pass(scene, light_node, flags)
+            # Back faces only in the shadow map: a closed surface can then never shadow its own
+            # lit side, which removed the striped "shadow acne" pyrender's depth bias left on
+            # curved objects near the light's terminator.
+            import pyrender.renderer as prr
+
+            prr.glCullFace = _cull_front
+            try:
+                return super()._shadow_mapping_pass(scene, light_node, flags)
+            finally:
+                prr.glCullFace = glCullFace
         if id(light) not in self._cleared_shadow_maps:
             self._configure_shadow_mapping_viewport(light, flags)
             self._cleared_shadow_maps.add(id(light))
@@ -156,6 +167,10 @@ def _linear_depth(d: np.ndarray, camera) -> np.ndarray:
     else:
         out[ok] = 2.0 * n * f / (f + n - d[ok] * (f - n))
     return out
+
+
+def _cull_front(_mode) -> None:
+    glCullFace(GL_FRONT)
 
 
 class OffscreenRenderer(pyrender.OffscreenRenderer):
