@@ -44,7 +44,7 @@ def test_depth_of_a_tilted_plane_matches_per_pixel_analytic_value():
     # a level camera at height h: the floor at image row v lies at z = h fy / (v + 0.5 - cy)
     expected = h * K[1, 1] / (rows[below] + 0.5 - K[1, 2])
     got = b["depth"][below]
-    on_floor = expected < 14.0  # the visible floor is 30 m square, centred 3 m ahead
+    on_floor = expected < 14.0  # far rows: a few pixels per metre, the floor edge and the horizon
     assert on_floor.sum() > 15
     assert np.abs(got[on_floor] - expected[on_floor][:, None]).max() < 1e-3
     assert (b["depth"][: int(K[1, 2]) - 2] == 0).all()  # sky above the horizon: background, 0
@@ -86,7 +86,9 @@ def test_segmentation_ids_match_metadata_and_cover_exactly_depth_positive(tmp_pa
 
     assert (read_png16(out / "main" / "segmentation" / "00007.png") == seg[7]).all()
     mm = read_png16(out / "main" / "depth_mm" / "00007.png")
-    assert np.abs(mm / 1000.0 - depth[7]).max() <= 0.0005 + 1e-6
+    near = depth[7] < 65.5
+    assert np.abs(mm[near] / 1000.0 - depth[7][near]).max() <= 0.0005 + 1e-6
+    assert (mm[~near] == 65535).all() and (~near).any()  # the far floor saturates the 16-bit range
 
 
 def _warp_error(img_t, img_o, flow, occluded, seg):

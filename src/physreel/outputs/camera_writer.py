@@ -251,7 +251,7 @@ def build_manifest(w: CameraWriter, ranges: dict, tracks: dict | None) -> dict:
         P["depth"] = {"file": "depth.npy", "dtype": "float32", "shape": [T, H, W], "units": "metres",
                       "meaning": "z-depth: distance along the camera's viewing axis (not along the ray)",
                       "background": 0.0, "range": ranges.get("depth"),
-                      "png16": "depth_mm/{frame:05d}.png", "png16_decode": "uint16 millimetres; 0 = background; metres = value / 1000",
+                      "png16": "depth_mm/{frame:05d}.png", "png16_decode": "uint16 millimetres; 0 = background; metres = value / 1000; 65535 = 65.535 m or farther (use depth.npy beyond)",
                       "preview": "depth.mp4 (turbo colour map of inverse depth, one range for the whole clip; near = red)"}
     if "segmentation" in w.passes:
         P["segmentation"] = {"file": "segmentation.npy", "png16": "segmentation/{frame:05d}.png", "dtype": "uint16",

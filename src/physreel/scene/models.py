@@ -263,7 +263,7 @@ class Ground(Model):
     texture: str = "checker"
     checker_size: PositiveFloat = 0.5
     colors: tuple[Color, Color] = ((0.78, 0.78, 0.76), (0.42, 0.43, 0.45))
-    size: PositiveFloat = 30.0
+    size: PositiveFloat = 200.0
 
 
 class Physics(Model):
