@@ -21,6 +21,18 @@ def srgb_to_linear(c) -> np.ndarray:
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
+def ground_colors(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
+    """The floor's two checker colours (sRGB 0..1): as given, or a light and a dark shade of the
+    ground material's colour."""
+    g = scene.ground
+    if g.colors is not None:
+        return np.asarray(g.colors[0]), np.asarray(g.colors[1])
+    from ..scene.resolve import resolve_material
+
+    base = np.asarray(resolve_material(scene, g.material).color, dtype=np.float64)
+    return np.clip(base * 1.42, 0.0, 1.0), base * 0.78
+
+
 def default_lights(scene: Scene) -> list:
     """The rig used when a scene names no lights: a key sun with shadows, a fill, a rim."""
     return [
@@ -183,12 +195,12 @@ class SceneRenderer:
 
         tex = None
         if g.texture == "checker":
-            img = checker_image(g.colors[0], g.colors[1], 256)
+            img = checker_image(*ground_colors(scene), 256)
             sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
             tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
             color = [1.0, 1.0, 1.0, 1.0]
         else:
-            color = list(srgb_to_linear(g.colors[0])) + [1.0]
+            color = list(srgb_to_linear(ground_colors(scene)[0])) + [1.0]
         material = pr.MetallicRoughnessMaterial(
             baseColorFactor=color, baseColorTexture=tex, metallicFactor=0.0, roughnessFactor=0.85
         )

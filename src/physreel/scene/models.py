@@ -252,7 +252,10 @@ Light = Annotated[DirectionalLight | PointLight | SpotLight, Field(discriminator
 
 # ---------------------------------------------------------------------------------- ground, physics
 class Ground(Model):
-    """A static floor at z = 0 (infinite for physics, ``size`` metres square on screen)."""
+    """A static floor at z = 0 (infinite for physics, ``size`` metres square on screen).
+
+    ``colors``: the two checker colours; by default a light and a dark shade of the ground
+    material's colour (a concrete floor is grey, a wooden one brown)."""
 
     enabled: bool = True
     material: str = "concrete"
@@ -262,7 +265,7 @@ class Ground(Model):
     spinning_friction: NonNegFloat | None = None
     texture: str = "checker"
     checker_size: PositiveFloat = 0.5
-    colors: tuple[Color, Color] = ((0.78, 0.78, 0.76), (0.42, 0.43, 0.45))
+    colors: tuple[Color, Color] | None = None
     size: PositiveFloat = 200.0
 
 
