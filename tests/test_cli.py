@@ -129,3 +129,19 @@ def test_json_scene_has_the_same_schema(tmp_path):
 
 def test_readme_example_root_exists():
     assert (ROOT / "README.md").exists()
+
+
+def test_missing_texture_renders_with_one_warning(tmp_path):
+    import shutil
+
+    from conftest import SHARED_ASSETS
+
+    for name in ("fuze.obj", "fuze.obj.mtl"):  # the .mtl names "fuze uv.jpg", left behind
+        shutil.copy(SHARED_ASSETS / name, tmp_path / name)
+    path = _scene(tmp_path, "objects:\n  - {name: bottle, shape: {type: mesh, file: fuze.obj, size: 0.3}, position: [0, 0, 0.2]}\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["render", str(path), "-o", str(out), "--resolution", "48x32", "--duration", "0.1"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning: texture 'fuze uv.jpg' not found") == 1
+    meta = json.loads((out / "metadata.json").read_text())
+    assert len(meta["warnings"]) == 1 and "fuze uv.jpg" in meta["warnings"][0]

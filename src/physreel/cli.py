@@ -75,6 +75,8 @@ def render(scene: Path, out: Path | None, resolution: str | None, fps: int | Non
         target = out if out is not None else Path("renders") / sc.name
         with _Progress() as prog:
             result = write_render(sc, target, frames_png=frames_png, progress=prog.update)
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
         videos = ", ".join(str(v) for v in result.videos) or str(result.out)
         click.echo(f"{videos}: {result.num_frames} frames ({sc.duration:g} s at {sc.fps} fps, "
                    f"{sc.resolution[0]}x{sc.resolution[1]}) rendered in {result.seconds:.1f} s "

@@ -37,6 +37,9 @@ class RenderResult:
         Rendered frames per second over all cameras (frames x cameras / seconds).
     videos : list of Path
         The RGB videos, one per camera.
+    warnings : list of str
+        Things the user should know that did not stop the render (e.g. a missing texture),
+        each once; also in metadata.json.
     """
 
     out: Path
@@ -44,6 +47,7 @@ class RenderResult:
     seconds: float
     fps: float
     videos: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def write_render(
@@ -86,7 +90,7 @@ def write_render(
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        n = _write(scene, tmp, passes, controls, frames_png, flo, progress)
+        n, warnings = _write(scene, tmp, passes, controls, frames_png, flo, progress)
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -94,11 +98,11 @@ def write_render(
     seconds = time.perf_counter() - t0
     n_cams = len(scene.cameras)
     return RenderResult(out, n, seconds, n * n_cams / max(seconds, 1e-9),
-                        [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes])
+                        [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes], warnings)
 
 
 def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], frames_png: bool, flo: bool,
-           progress: Progress | None) -> int:
+           progress: Progress | None) -> tuple[int, list[str]]:
     from ..rendering.passes import render_passes
     from .camera_writer import CameraWriter
 
@@ -148,9 +152,11 @@ def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], fram
     meta = build_metadata(scene, traj, views_by_cam, traj.masses, files)
     for cam_name, start in in_view_at_start.items():
         meta["cameras"][cam_name]["in_view_at_start"] = start
+    warnings = list(dict.fromkeys(w for g in geometries.values() for w in g.warnings))
+    meta["warnings"] = warnings
     write_json(tmp / "metadata.json", meta)
     (tmp / "scene.yaml").write_text(dump(scene.model_dump(mode="json")), encoding="utf-8")
-    return n
+    return n, warnings
 
 
 def class_labels(scene: Scene, traj) -> list[str]:
