@@ -170,9 +170,8 @@ def test_existing_output_is_replaced_only_when_complete(tmp_path):
 @pytest.mark.parametrize("scene_name", ["calibration", "glass_drop"])
 def test_every_output_file_is_byte_identical_across_runs(tmp_path, scene_name):
     """All passes, controls and a shattering glass: same scene + seed -> identical files."""
-    from physreel import load_scene, with_overrides, write
-
     from conftest import SCENES
+    from physreel import load_scene, with_overrides, write
 
     sc = with_overrides(load_scene(SCENES / f"{scene_name}.yaml"), resolution=[64, 48], duration=1.0, fps=12)
     outs = []

@@ -42,6 +42,41 @@ from OpenGL.GL import (
 from pyrender.constants import RenderFlags
 from pyrender.renderer import Renderer as _Renderer
 
+
+def _install_uniform_cache() -> None:
+    """Skip uniform uploads whose value did not change for that GL program.
+
+    pyrender re-sends every light's uniforms (and looks up every location) for every primitive
+    it draws: with 139 glass shards on screen, half of each frame went to PyOpenGL calls that
+    set values the program already held (GL programs keep their uniforms).  The cache is per
+    program and dropped when the program is re-created.
+    """
+    from pyrender.shader_program import ShaderProgram
+
+    if getattr(ShaderProgram, "_physreel_cached", False):
+        return
+    original = ShaderProgram.set_uniform
+
+    def set_uniform(self, name, value, unsigned=False):
+        state = self.__dict__.get("_physreel_uniforms")
+        if state is None or state[0] != self._program_id:
+            state = (self._program_id, {})
+            self._physreel_uniforms = state
+        if isinstance(value, np.ndarray):
+            key = (value.dtype.str, value.shape, value.tobytes(), unsigned)
+        else:
+            key = (type(value), value, unsigned)
+        if state[1].get(name) == key:
+            return
+        state[1][name] = key
+        original(self, name, value, unsigned)
+
+    ShaderProgram.set_uniform = set_uniform
+    ShaderProgram._physreel_cached = True
+
+
+_install_uniform_cache()
+
 SHADER_DIR = Path(__file__).with_name("shaders")
 GT_SHADER_DIR = Path(__file__).with_name("shaders_gt")
 
