@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from scipy.spatial.transform import Rotation
 
 from physreel.errors import InputError
-from physreel.rendering.camera_path import camera_frames, validate_motion_references
+from physreel.rendering.camera_path import camera_frames
 from physreel.scene.camera_motion import CameraMotion, PathMotion, ZoomMotion
 from physreel.scene.keyframes import (
     EASINGS,
@@ -389,11 +389,19 @@ def test_follow_needs_positions_and_known_object():
     c = cam(motion=[{"type": "zoom", "to_fov": 30}, {"type": "follow", "object": "bal"}])
     with pytest.raises(InputError, match="no object positions"):
         camera_frames(c, W, H, 5, 24)
-    problems = validate_motion_references(c, ["ball", "floor"])
+    # scene validation names unknown follow targets (with the camera's own path and a hint)
+    from physreel import load_scene
+    from physreel.errors import SceneError
+
+    motion = [{"type": "zoom", "to_fov": 30}, {"type": "follow", "object": "bal"}]
+    obj = {"shape": {"type": "sphere", "radius": 0.1}}
+    with pytest.raises(SceneError) as err:
+        load_scene({"objects": [{"name": "ball", **obj}, {"name": "floor", **obj}], "cameras": [{"motion": motion}]})
+    problems = err.value.problems
     assert len(problems) == 1
-    assert problems[0].path == "motion[1].object"
+    assert problems[0].path == "cameras[0].motion[1].object"
     assert "'bal'" in problems[0].message and "did you mean 'ball'" in problems[0].message
-    assert validate_motion_references(c, ["bal"]) == []
+    load_scene({"objects": [{"name": "bal", **obj}], "cameras": [{"motion": motion}]})  # no error
 
 
 def test_path_linear_passes_keys_and_midpoints():

@@ -17,7 +17,7 @@ from typing import Any
 from .physics.simulate import build_geometries
 from .physics.simulate import simulate as _simulate
 from .physics.trajectory import Trajectory
-from .rendering.passes import render_passes
+from .rendering.passes import boxes_geometry, render_passes, track_accumulator
 from .rendering.stream import FrameBundle, camera_views, open_renderer
 from .scene.loader import load_scene
 from .scene.models import Scene
@@ -76,16 +76,9 @@ def render(
     geometries = build_geometries(sc)
     traj = trajectory if trajectory is not None else _simulate(sc, geometries=geometries)
     w, h = sc.resolution
-    tracks = None
-    if "tracks" in passes:
-        from .outputs.writer import _track_accumulator
-
-        tracks = _track_accumulator(sc, traj, {**geometries, **traj.extra_geometry}, w, h)
-    boxes = None
-    if "boxes" in passes:
-        from .outputs.writer import _boxes_geometry
-
-        boxes = _boxes_geometry(traj, {**geometries, **traj.extra_geometry})
+    all_geoms = {**geometries, **traj.extra_geometry}
+    tracks = track_accumulator(sc, traj, all_geoms, w, h) if "tracks" in passes else None
+    boxes = boxes_geometry(traj, all_geoms) if "boxes" in passes else None
     with open_renderer(sc, traj, geometries, w, h) as renderer:
         views = camera_views(sc, cam, traj, w, h)
         yield from render_passes(renderer, traj, views, cam.name, passes, tracks=tracks, boxes_geometry=boxes)

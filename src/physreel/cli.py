@@ -106,11 +106,8 @@ def validate(scenes: tuple[Path, ...]) -> None:
 
 
 def _validate_one(path: Path, load_scene) -> None:
-    try:
-        from .batch.templates import is_template, validate_template_file
-    except ImportError:  # batch templates not available
-        load_scene(path)
-        return
+    from .batch.templates import is_template, validate_template_file
+
     if is_template(path):
         validate_template_file(path)
     else:

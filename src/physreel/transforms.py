@@ -44,3 +44,25 @@ def pose_to_matrix(position: np.ndarray, quaternion: np.ndarray) -> np.ndarray:
     t[:3, :3] = quat_to_matrix(quaternion)
     t[:3, 3] = position
     return t
+
+
+def principal_inertia(inertia: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Principal moments and axes of an inertia tensor (what pybullet's inertial frame wants).
+
+    Parameters
+    ----------
+    inertia : (3, 3) float64
+        Symmetric inertia tensor about the centre of mass.
+
+    Returns
+    -------
+    moments : (3,) float64
+        Principal moments, ascending (``localInertiaDiagonal``).
+    quaternion : (4,) float64
+        ``[x, y, z, w]`` rotation from the principal frame to the object frame
+        (``baseInertialFrameOrientation``): ``inertia = R diag(moments) R^T``.
+    """
+    moments, axes = np.linalg.eigh(np.asarray(inertia, dtype=np.float64))
+    if np.linalg.det(axes) < 0:
+        axes[:, 2] *= -1.0  # a rotation, not a reflection
+    return moments, matrix_to_quat(axes)

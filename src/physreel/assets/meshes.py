@@ -33,6 +33,7 @@ import trimesh.resolvers
 
 from physreel.assets import collision as _collision
 from physreel.errors import ArgumentError, AssetError
+from physreel.transforms import principal_inertia  # noqa: F401  (re-exported: part of this module's API)
 
 #: File suffixes physreel reads, lower case, with what they are.
 SUPPORTED_FORMATS: dict[str, str] = {
@@ -812,31 +813,6 @@ def _decimate_parts(
         f"triangles (max_display_triangles={budget})"
     )
     return out
-
-
-def principal_inertia(inertia: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Principal moments and axes of an inertia tensor (what pybullet's inertial frame wants).
-
-    Parameters
-    ----------
-    inertia : (3, 3) float64
-        Symmetric inertia tensor about the centre of mass, e.g.
-        :attr:`PreparedMesh.inertia_per_unit_mass` times the mass.
-
-    Returns
-    -------
-    moments : (3,) float64
-        Principal moments, ascending (``localInertiaDiagonal``).
-    quaternion : (4,) float64
-        ``[x, y, z, w]`` rotation from the principal frame to the object frame
-        (``baseInertialFrameOrientation``): ``inertia = R diag(moments) R^T``.
-    """
-    from scipy.spatial.transform import Rotation
-
-    moments, axes = np.linalg.eigh(np.asarray(inertia, dtype=np.float64))
-    if np.linalg.det(axes) < 0:
-        axes[:, 2] *= -1.0  # a rotation, not a reflection
-    return moments, Rotation.from_matrix(axes).as_quat()
 
 
 def _repair_visual(part: trimesh.Trimesh) -> None:

@@ -53,10 +53,16 @@ class Geometry:
     warnings: list = field(default_factory=list)
 
     @property
-    def extents(self) -> np.ndarray:
-        """(3,) float64 size of the axis-aligned bounding box of the render mesh, metres."""
+    def bounds(self) -> np.ndarray:
+        """(2, 3) float64 corners ``[lo, hi]`` of the render mesh's bounding box, object frame, m."""
         lo = np.min([m.bounds[0] for m in self.visual], axis=0)
         hi = np.max([m.bounds[1] for m in self.visual], axis=0)
+        return np.stack([lo, hi])
+
+    @property
+    def extents(self) -> np.ndarray:
+        """(3,) float64 size of the axis-aligned bounding box of the render mesh, metres."""
+        lo, hi = self.bounds
         return hi - lo
 
 

@@ -1105,16 +1105,6 @@ def _place(
         placed.append(box)
 
 
-def interest_patterns(template: Template) -> list[str]:
-    """The ``template.interest`` name patterns ([] means every non-static object)."""
-    return list(template.settings.get("interest", []) or [])
-
-
 def matches_interest(name: str, patterns: Sequence[str]) -> bool:
     """Whether object ``name`` matches any fnmatch pattern (True when no pattern is given)."""
     return not patterns or any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
-def copy_data(template: Template) -> dict[str, Any]:
-    """A plain deep copy of the template document (for pickling to workers)."""
-    return copy.deepcopy(_plain(template.data))

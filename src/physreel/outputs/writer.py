@@ -103,7 +103,7 @@ def write_render(
 
 def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], frames_png: bool, flo: bool,
            progress: Progress | None) -> tuple[int, list[str]]:
-    from ..rendering.passes import render_passes
+    from ..rendering.passes import boxes_geometry, render_passes, track_accumulator
     from .camera_writer import CameraWriter
 
     geometries = build_geometries(scene)
@@ -124,10 +124,10 @@ def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], fram
             writer = CameraWriter(tmp / cam.name, num_frames=n, width=w, height=h, fps=scene.fps, passes=passes,
                                   controls=controls, frames_png=frames_png, flo=flo, crf=scene.render.quality,
                                   class_labels=labels)
-            tracks = _track_accumulator(scene, traj, all_geoms, w, h) if "tracks" in passes else None
+            tracks = track_accumulator(scene, traj, all_geoms, w, h) if "tracks" in passes else None
             try:
                 for bundle in render_passes(renderer, traj, views, cam.name, passes, tracks=tracks,
-                                            boxes_geometry=_boxes_geometry(traj, all_geoms) if "boxes" in passes else None):
+                                            boxes_geometry=boxes_geometry(traj, all_geoms) if "boxes" in passes else None):
                     writer.write(bundle)
                     done += 1
                     if progress:
@@ -170,47 +170,6 @@ def class_labels(scene: Scene, traj) -> list[str]:
         spec = specs[traj.root_of(name)]
         out.append(spec.class_name or nouns.get(spec.shape.type) or object_material(scene, spec).class_name)
     return out
-
-
-def _track_accumulator(scene: Scene, traj, geoms: dict, w: int, h: int):
-    import numpy as np
-
-    from ..rendering.passes import TrackSampler
-    from ..rendering.tracks import TrackAccumulator
-
-    meshes = [_merged(geoms[name]) for name in traj.names]
-    rng = np.random.default_rng(np.random.SeedSequence(scene.seed, spawn_key=(7,)))
-    sampler = TrackSampler(meshes, scene.render.tracks, rng)
-    return TrackAccumulator(sampler.points_local, sampler.point_object, traj.num_frames, w, h)
-
-
-def _merged(geom):
-    import trimesh
-
-    return geom.visual[0] if len(geom.visual) == 1 else trimesh.util.concatenate(geom.visual)
-
-
-def _boxes_geometry(traj, geoms: dict) -> dict:
-    import numpy as np
-
-    out = {}
-    for name in traj.names:
-        m = _merged(geoms[name])
-        try:
-            hull = m.convex_hull.vertices
-        except Exception:  # noqa: BLE001 - degenerate meshes: use all vertices
-            hull = m.vertices
-        if len(hull) > 256:
-            hull = hull[np.linspace(0, len(hull) - 1, 256).astype(int)]
-        lo, hi = m.bounds
-        out[name] = (np.asarray(hull), (lo + hi) / 2.0, hi - lo)
-    return out
-
-
-def _write_png(path: Path, img) -> None:
-    import imageio.v3 as iio
-
-    iio.imwrite(path, img)
 
 
 def _replace(tmp: Path, out: Path) -> None:

@@ -74,7 +74,6 @@ class OpenImpact:
     relative_speed : float, m/s
     point : (3,) float64, world
     last_step : int, step index of the last impulsive step
-    updated_step : int, step index of the last update
     """
 
     ids: tuple[int, int]
@@ -83,7 +82,6 @@ class OpenImpact:
     relative_speed: float
     point: np.ndarray
     last_step: int
-    updated_step: int
     names: tuple[str, str] = ("", "")
 
 
@@ -185,13 +183,11 @@ class ImpactRecorder(Controller):
                     float(speeds[k]),
                     wts @ pos_b[sel],
                     step,
-                    step,
                     self._names(world, key),
                 )
             else:
                 imp.impulse += float(impulses[k])
                 imp.last_step = step
-                imp.updated_step = step
 
     def finish(self, world: World) -> None:
         for imp in list(self.open.values()):

@@ -22,7 +22,7 @@ from ..errors import SimulationError
 from ..scene.materials import MaterialProps
 from ..scene.models import ObjectSpec, Scene
 from ..scene.resolve import initial_quaternion, object_material, resolve_material
-from .trajectory import matrix_to_quat, pose_to_matrix, quat_to_matrix
+from ..transforms import matrix_to_quat, pose_to_matrix, principal_inertia, quat_to_matrix
 
 
 @dataclass
@@ -43,8 +43,6 @@ class Body:
     object_in_com: np.ndarray
     geom: Geometry | None = None
     parent: str | None = None
-    created_step: int = 0
-    removed_step: int | None = None
     alive: bool = True
 
 
@@ -158,7 +156,6 @@ class World:
         shape = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=c)
         self.ground_id = p.createMultiBody(0, shape, physicsClientId=c)
         self._set_dynamics(self.ground_id, mat, None, processing_threshold=FLAT_CONTACT_THRESHOLD)
-        self.ground_material = mat
 
     def _collision_shape(self, geom: Geometry, static: bool) -> int:
         p, c = self.p, self.client
@@ -227,12 +224,8 @@ class World:
         if name in self.by_name:
             raise SimulationError(f"two bodies named {name!r}")
         # Inertial frame: centre of mass, principal axes of the inertia tensor.
-        evals, evecs = np.linalg.eigh(geom.inertia_unit)
-        if np.linalg.det(evecs) < 0:
-            evecs[:, 0] = -evecs[:, 0]
-        com_in_object = np.eye(4)
-        com_in_object[:3, :3] = evecs
-        com_in_object[:3, 3] = geom.center_of_mass
+        evals, axes_quat = principal_inertia(geom.inertia_unit)
+        com_in_object = pose_to_matrix(geom.center_of_mass, axes_quat)
         shape_id = self._collision_shape(geom, static)
         body = p.createMultiBody(
             baseMass=0.0 if static else mass,
@@ -240,7 +233,7 @@ class World:
             basePosition=list(position),
             baseOrientation=list(quaternion),
             baseInertialFramePosition=list(geom.center_of_mass),
-            baseInertialFrameOrientation=list(matrix_to_quat(evecs)),
+            baseInertialFrameOrientation=list(axes_quat),
             physicsClientId=c,
         )
         inertia = None if static else np.maximum(evals, 1e-12) * mass
@@ -255,7 +248,7 @@ class World:
                 v = v + np.cross(w, quat_to_matrix(quaternion) @ geom.center_of_mass)
             p.resetBaseVelocity(body, list(v), list(w), physicsClientId=c)
         b = Body(name, body, 0.0 if static else mass, static, material, com_in_object, np.linalg.inv(com_in_object),
-                 geom=geom, parent=parent, created_step=self.step_index)
+                 geom=geom, parent=parent)
         self.bodies.append(b)
         self.by_name[name] = b
         self.by_id[body] = b
@@ -268,7 +261,6 @@ class World:
         if b.alive:
             self.p.removeBody(b.body_id, physicsClientId=self.client)
             b.alive = False
-            b.removed_step = self.step_index
 
     def _set_dynamics(self, body: int, mat: MaterialProps, inertia: np.ndarray | None, zero_margin: bool = False,
                       processing_threshold: float = 0.0) -> None:

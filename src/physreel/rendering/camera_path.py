@@ -12,14 +12,13 @@ caller can read them from a :class:`~physreel.physics.trajectory.Trajectory`.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
 
-from physreel.errors import InputError, Problem
+from physreel.errors import InputError
 from physreel.rendering.camera import CameraFrame, intrinsics, look_at
 from physreel.scene.camera_motion import (
     DollyMotion,
@@ -315,36 +314,6 @@ _SIMPLE = {
 
 
 # ------------------------------------------------------------------------------ public API
-def validate_motion_references(camera: CameraLike, object_names: Iterable[str]) -> list[Problem]:
-    """Problems with the object names a camera's motions refer to.
-
-    Parameters
-    ----------
-    camera : Camera-like (``motion`` attribute)
-    object_names : iterable of str
-        Names of the scene's objects.
-
-    Returns
-    -------
-    list of Problem
-        ``path`` relative to the camera (``motion[2].object``; prefix it with the camera's
-        own path), ``line`` None.  Empty when every reference is known.
-    """
-    names = list(object_names)
-    problems = []
-    for i, m in enumerate(camera.motion):
-        if getattr(m, "type", None) == "follow" and m.object not in names:
-            close = difflib.get_close_matches(m.object, names, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"objects are: {', '.join(names)}"
-            problems.append(
-                Problem(
-                    path=f"motion[{i}].object",
-                    message=f"follow refers to an unknown object {m.object!r}; {hint}",
-                )
-            )
-    return problems
-
-
 def base_state(camera: CameraLike) -> CameraState:
     """The camera's state before any motion."""
     return CameraState(

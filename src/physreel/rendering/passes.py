@@ -65,15 +65,41 @@ def object_poses(trajectory: Trajectory, frame: int) -> np.ndarray:
     return out
 
 
-class TrackSampler:
-    """Surface points to track: a fixed number per object, seeded from the scene seed."""
+def _merged(geom):
+    """One trimesh of a body's render meshes."""
+    import trimesh
 
-    def __init__(self, meshes: list, total: int, rng: np.random.Generator):
-        from .tracks import sample_surface_points
+    return geom.visual[0] if len(geom.visual) == 1 else trimesh.util.concatenate(geom.visual)
 
-        n = max(len(meshes), 1)
-        counts = [max(8, total // n)] * len(meshes)
-        self.points_local, self.point_object = sample_surface_points(meshes, counts, rng)
+
+def track_accumulator(scene, trajectory: Trajectory, geometries: dict, width: int, height: int):
+    """A :class:`TrackAccumulator` over ``scene.render.tracks`` surface points, an equal share
+    per body, sampled with a generator derived from the scene seed (the same points for every
+    camera and every run)."""
+    from .tracks import TrackAccumulator, sample_surface_points
+
+    meshes = [_merged(geometries[name]) for name in trajectory.names]
+    rng = np.random.default_rng(np.random.SeedSequence(scene.seed, spawn_key=(7,)))
+    counts = [max(8, scene.render.tracks // max(len(meshes), 1))] * len(meshes)
+    points, point_object = sample_surface_points(meshes, counts, rng)
+    return TrackAccumulator(points, point_object, trajectory.num_frames, width, height)
+
+
+def boxes_geometry(trajectory: Trajectory, geometries: dict) -> dict:
+    """Per body: (hull points (M <= 256, 3), box centre (3,), box size (3,)) in the object
+    frame, for the ``boxes`` pass."""
+    out = {}
+    for name in trajectory.names:
+        m = _merged(geometries[name])
+        try:
+            hull = m.convex_hull.vertices
+        except Exception:  # noqa: BLE001 - degenerate meshes: use all vertices
+            hull = m.vertices
+        if len(hull) > 256:
+            hull = hull[np.linspace(0, len(hull) - 1, 256).astype(int)]
+        lo, hi = geometries[name].bounds
+        out[name] = (np.asarray(hull), (lo + hi) / 2.0, hi - lo)
+    return out
 
 
 def render_passes(

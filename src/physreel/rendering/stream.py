@@ -15,8 +15,6 @@ from .camera import CameraFrame
 from .camera_path import camera_frames
 from .renderer import SceneRenderer
 
-RASTER_PASSES = ("rgb",)
-
 
 @dataclass
 class FrameBundle(Mapping):

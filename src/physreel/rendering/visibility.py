@@ -58,8 +58,6 @@ def bounding_spheres(trajectory: Trajectory, geometries: dict) -> dict[str, tupl
     """Bounding sphere (centre in the object frame, radius) of every body's render mesh."""
     out = {}
     for name in trajectory.names:
-        g = geometries[name]
-        lo = np.min([m.bounds[0] for m in g.visual], axis=0)
-        hi = np.max([m.bounds[1] for m in g.visual], axis=0)
+        lo, hi = geometries[name].bounds
         out[name] = ((lo + hi) / 2.0, float(np.linalg.norm(hi - lo) / 2.0))
     return out

@@ -154,7 +154,6 @@ def _problems_from_validation(err: ValidationError, data: Any, positions: Positi
             if near:
                 msg += f"; did you mean '{near[0]}'?"
         elif kind == "union_tag_not_found":
-            msg = f"a 'type' field is required here (one of {e.get('ctx', {}).get('discriminator', 'type')} values)"
             msg = "a 'type' field is required here, e.g. {type: sphere, radius: 0.1}"
         else:
             text = e["msg"]
