@@ -40,6 +40,8 @@ BAD_CASES = {
     "camera_at_target": ("cameras:\n  - {position: [1, 2, 3], look_at: [1, 2, 3]}\n", 2, "look_at equals its position"),
     "unknown_shape": ("objects:\n  - name: a\n    shape: {type: shpere, radius: 0.1}\n", 3, "did you mean 'sphere'?"),
     "odd_resolution": ("resolution: [641, 480]\n", 1, "must be even"),
+    "mesh_collision_on_moving_object": (f"objects:\n  - name: a\n    shape: {{type: mesh, file: {ROOT / 'assets' / 'Duck.glb'}, collision: mesh}}\n",
+                                        3, "objects[0].shape.collision: collision: mesh (exact triangles) works only for static objects"),
     "bad_colour": ("objects:\n  - name: a\n    shape: {type: sphere, radius: 0.1}\n    color: [255, 0, 0]\n", 4, "write a hex colour"),
 }
 
@@ -75,6 +77,7 @@ def test_mesh_file_that_is_not_a_mesh_gives_exit_2_and_no_output(tmp_path):
     res = CliRunner().invoke(main, ["render", str(path), "-o", str(out), "--resolution", "32x24", "--duration", "0.1"])
     assert res.exit_code == 2, res.output
     assert "junk.obj" in res.output and "Traceback" not in res.output
+    assert f"{path}: objects[0].shape.file ('a')" in res.output
     assert not out.exists()
 
 

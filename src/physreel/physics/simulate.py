@@ -9,7 +9,7 @@ import numpy as np
 
 from ..assets.geometry import build_geometry
 from ..assets.primitives import Geometry
-from ..errors import SimulationError
+from ..errors import AssetError, SimulationError
 from ..scene.models import Scene
 from .trajectory import Trajectory
 from .world import World
@@ -17,7 +17,14 @@ from .world import World
 
 def build_geometries(scene: Scene, *, cache_dir: Path | None = None) -> dict[str, Geometry]:
     """Geometry of every object of the scene, by name."""
-    return {o.name: build_geometry(o.shape, cache_dir=cache_dir) for o in scene.objects}
+    out = {}
+    for i, o in enumerate(scene.objects):
+        try:
+            out[o.name] = build_geometry(o.shape, cache_dir=cache_dir)
+        except AssetError as e:  # say which object of which scene file it came from
+            where = f"{scene.source}: " if scene.source else ""
+            raise AssetError(f"{where}objects[{i}].shape.file ('{o.name}'): {e}") from None
+    return out
 
 
 def build_controllers(scene: Scene) -> list:

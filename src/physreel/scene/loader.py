@@ -273,6 +273,11 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
             shape = obj.get("shape")
             if isinstance(shape, dict) and shape.get("type") == "mesh" and isinstance(shape.get("file"), str):
                 _check_file(base, shape["file"], ("objects", i, "shape", "file"), "mesh", add)
+            if isinstance(shape, dict) and shape.get("type") == "mesh" and shape.get("collision") == "mesh" \
+                    and obj.get("static") is not True:
+                add(("objects", i, "shape", "collision"),
+                    "collision: mesh (exact triangles) works only for static objects; set 'static: true' "
+                    "or use 'collision: decompose' (convex parts) or 'hull' for a moving object")
             tex = obj.get("texture")
             if isinstance(tex, str) and tex != "checker":
                 _check_file(base, tex, ("objects", i, "texture"), "texture image", add)
