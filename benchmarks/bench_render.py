@@ -43,7 +43,7 @@ def _bench_once(sc, traj, geoms, passes, frames):
     from physreel.rendering.stream import camera_views, open_renderer
 
     w, h = sc.resolution
-    with open_renderer(sc, traj, geoms, w, h) as r:
+    with open_renderer(geoms, traj, w, h) as r:  # geoms: the Assembly
         views = camera_views(sc, sc.cameras[0], traj, w, h)
         it = render_passes(r, traj, views, "main", passes)
         next(it)  # compile shaders, upload meshes
@@ -65,7 +65,7 @@ def bench_tinyrenderer(sc, traj, geoms, frames):
     c = p.connect(p.DIRECT)
     bodies = []
     for name in traj.names:
-        g = geoms[name]
+        g = geoms[name].geometry
         m = g.visual[0]
         vis = p.createVisualShape(p.GEOM_MESH, vertices=m.vertices.tolist(), indices=m.faces.reshape(-1).tolist(), physicsClientId=c)
         bodies.append(p.createMultiBody(0, -1, vis, physicsClientId=c))
@@ -113,11 +113,9 @@ def main() -> None:
     a = ap.parse_args()
 
     import physreel
-    from physreel.physics.simulate import build_geometries, simulate
-
     sc = physreel.load_scene(scene(a.size, a.frames / 24 + 0.1))
-    geoms = build_geometries(sc)
-    traj = simulate(sc, geometries=geoms)
+    geoms = physreel.build(sc)
+    traj = physreel.simulate(geoms)
     ours = bench_physreel(sc, traj, geoms, ["rgb"], a.frames)
     peer = bench_tinyrenderer(sc, traj, geoms, a.frames)
     print(f"{a.size}x{a.size}, 10 objects, {a.frames} frames")

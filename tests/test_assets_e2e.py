@@ -138,12 +138,10 @@ def _tilt_deg(quaternion: np.ndarray) -> float:
 
 def _drop(name: str, *, collision: str = "hull"):
     """Simulate the drop at the physics rate; return (trajectory, geometry)."""
-    from physreel import load_scene
-    from physreel.physics.simulate import build_geometries, simulate
+    from physreel import build, load_scene, simulate
 
-    scene = load_scene(_drop_scene(name, collision=collision, fps=RATE))
-    geoms = build_geometries(scene)
-    return simulate(scene, geometries=geoms), geoms["obj"]
+    assembly = build(load_scene(_drop_scene(name, collision=collision, fps=RATE)))
+    return simulate(assembly), assembly["obj"].geometry
 
 
 def _check_drop(name: str, traj, geom) -> dict:
@@ -345,12 +343,11 @@ BALL_R = 0.022
 @pytest.fixture(scope="module")
 def tumbler_first_build(physreel_cache):
     """Decompose the glass once (into the module's cache); (seconds, cache files, geometry)."""
-    from physreel import load_scene
-    from physreel.physics.simulate import build_geometries
+    from physreel import build, load_scene
 
     scene = load_scene(_cup_scene("decompose"))
     t0 = time.perf_counter()
-    geom = build_geometries(scene)["cup"]
+    geom = build(scene)["cup"].geometry
     seconds = time.perf_counter() - t0
     files = sorted((physreel_cache / "collision").glob("*.npz"))
     return seconds, {f: f.stat().st_mtime_ns for f in files}, geom
@@ -367,14 +364,13 @@ def _tumbler_facts():
 
 
 def test_decomposition_is_cached(tumbler_first_build):
-    from physreel import load_scene
-    from physreel.physics.simulate import build_geometries
+    from physreel import build, load_scene
 
     seconds, files, geom = tumbler_first_build
     assert len(files) == 1, files  # one decomposition stored
     assert len(geom.collision_parts) > 4  # a glass is not one convex lump
     t0 = time.perf_counter()
-    again = build_geometries(load_scene(_cup_scene("decompose")))["cup"]
+    again = build(load_scene(_cup_scene("decompose")))["cup"].geometry
     second = time.perf_counter() - t0
     assert second < 0.2 * seconds and second < 2.0, (seconds, second)
     path = next(iter(files))

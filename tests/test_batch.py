@@ -1,8 +1,9 @@
 """Tests of physreel.batch: templates, captions, the runner, the index and the exports.
 
-Most runner tests use ``fake_render`` below (a deterministic stand-in for the core renderer
-that writes a small metadata.json and a fake video computed from the scene), so they run in a
-fraction of a second per sample; ``test_real_*`` render for real at 64x48.
+Most runner tests use the ``FakeBackend`` below (a deterministic stand-in for the core
+pipeline: its "simulation" is ballistic motion computed from the scene, its "render" writes a
+small metadata.json and a fake video), so they run in a fraction of a second per sample;
+``test_real_*`` render for real at 64x48.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ G = 9.81
 
 
 # --------------------------------------------------------------------------------------------
-# a fake renderer (importable by spawned workers as test_batch:fake_render)
+# a fake backend (importable by spawned workers as test_batch:FAKE_BACKEND)
 
 
 def _camera_mats(cam: dict, w: int, h: int) -> tuple[list, list]:
@@ -55,22 +56,9 @@ def _camera_mats(cam: dict, w: int, h: int) -> tuple[list, list]:
     return K.tolist(), M.tolist()
 
 
-def fake_render(scene: dict, out: Path, *, passes, source, base_dir) -> None:
+def fake_simulate(scene: dict) -> dict:
     """Ballistic motion down to the floor (z clamped at the object's radius), one ground impact
-    per object, cameras from the scene.  Behaviour switches on the scene name:
-    'fail' raises, 'flaky' raises on the first try of each sample; the environment variable
-    PHYSREEL_TEST_SLOW=seconds makes each render sleep."""
-    out = Path(out)
-    name = scene.get("name", "scene")
-    if name == "fail":
-        raise RuntimeError("deliberate failure for the test")
-    if name == "flaky":
-        flag = out.parent.parent / f"flaky-{out.name.split('.')[0]}"
-        if not flag.exists():
-            flag.write_text("tried once")
-            raise RuntimeError("flaky renderer: first try fails")
-    if os.environ.get("PHYSREEL_TEST_SLOW"):
-        time.sleep(float(os.environ["PHYSREEL_TEST_SLOW"]))
+    per object, cameras from the scene: the simulation record (metadata) of a scene."""
     fps = scene.get("fps", 24)
     n = max(1, round(scene.get("duration", 1.0) * fps))
     t = np.arange(n) / fps
@@ -128,15 +116,43 @@ def fake_render(scene: dict, out: Path, *, passes, source, base_dir) -> None:
         "cameras": cameras,
         "scene": scene,
     }
-    tmp = out.parent / f".{out.name}.tmp-fake"
-    (tmp / "main").mkdir(parents=True)
-    blob = json.dumps(scene, sort_keys=True).encode()
-    (tmp / "main" / "rgb.mp4").write_bytes(hashlib.sha256(blob).digest() * 8)
-    (tmp / "metadata.json").write_text(json.dumps(meta, indent=1) + "\n")
-    os.rename(tmp, out)
+    return meta
 
 
-FAKE = f"{__name__}:fake_render"
+class FakeBackend:
+    """Behaviour switches on the scene name: 'fail' raises, 'flaky' raises on the first render
+    of each sample; the environment variable PHYSREEL_TEST_SLOW=seconds makes each render
+    sleep.  ``renders`` counts the renders of this process (rejected clips are never rendered)."""
+
+    renders = 0
+
+    def simulate(self, scene: dict, *, source, base_dir):
+        from physreel.batch.backend import SimulatedSample
+
+        if scene.get("name") == "fail":
+            raise RuntimeError("deliberate failure for the test")
+        return SimulatedSample(scene, fake_simulate(scene))
+
+    def render(self, sample, out: Path, *, passes, controls=()) -> None:
+        out, scene = Path(out), sample.scene
+        if scene.get("name") == "flaky":
+            flag = out.parent.parent / f"flaky-{out.name.split('.')[0]}"
+            if not flag.exists():
+                flag.write_text("tried once")
+                raise RuntimeError("flaky renderer: first try fails")
+        if os.environ.get("PHYSREEL_TEST_SLOW"):
+            time.sleep(float(os.environ["PHYSREEL_TEST_SLOW"]))
+        type(self).renders += 1
+        tmp = out.parent / f".{out.name}.tmp-fake"
+        (tmp / "main").mkdir(parents=True)
+        blob = json.dumps(scene, sort_keys=True).encode()
+        (tmp / "main" / "rgb.mp4").write_bytes(hashlib.sha256(blob).digest() * 8)
+        (tmp / "metadata.json").write_text(json.dumps(sample.metadata, indent=1) + "\n")
+        os.rename(tmp, out)
+
+
+FAKE_BACKEND = FakeBackend()
+FAKE = f"{__name__}:FAKE_BACKEND"
 
 BASE = """
 duration: 0.5
@@ -597,13 +613,13 @@ def test_color_names_and_event_text():
 
 
 # --------------------------------------------------------------------------------------------
-# the runner (fake renderer)
+# the runner (fake backend)
 
 
 def test_one_and_two_workers_give_identical_bytes(tmp_path):
     path = write_template(tmp_path, "name: balls\n" + BALLS)
-    r1 = run_batch(path, tmp_path / "w1", 6, workers=1, seed=11, renderer=FAKE)
-    r2 = run_batch(path, tmp_path / "w2", 6, workers=2, seed=11, renderer=FAKE)
+    r1 = run_batch(path, tmp_path / "w1", 6, workers=1, seed=11, backend=FAKE)
+    r2 = run_batch(path, tmp_path / "w2", 6, workers=2, seed=11, backend=FAKE)
     assert r1.complete == r2.complete == 6 and r1.failed == r2.failed == []
     for k in range(6):
         a, b = tmp_path / "w1" / "samples" / f"{k:06d}", tmp_path / "w2" / "samples" / f"{k:06d}"
@@ -613,12 +629,12 @@ def test_one_and_two_workers_give_identical_bytes(tmp_path):
             sample_files(a)
         )
     # an in-process run (workers=0) and another seed
-    r0 = run_batch(path, tmp_path / "w0", 2, workers=0, seed=11, renderer=FAKE)
+    r0 = run_batch(path, tmp_path / "w0", 2, workers=0, seed=11, backend=FAKE)
     assert r0.complete == 2
     assert sample_files(tmp_path / "w0/samples/000001") == sample_files(
         tmp_path / "w1/samples/000001"
     )
-    run_batch(path, tmp_path / "s12", 1, workers=0, seed=12, renderer=FAKE)
+    run_batch(path, tmp_path / "s12", 1, workers=0, seed=12, backend=FAKE)
     assert sample_files(tmp_path / "s12/samples/000000") != sample_files(
         tmp_path / "w1/samples/000000"
     )
@@ -630,7 +646,7 @@ def test_sigkill_then_rerun_completes_without_redoing(tmp_path):
     code = (
         f"import sys; sys.path.insert(0, {str(HERE)!r})\n"
         "from physreel.batch.runner import run_batch\n"
-        f"run_batch({str(path)!r}, {str(out)!r}, 12, workers=2, seed=5, renderer={FAKE!r})\n"
+        f"run_batch({str(path)!r}, {str(out)!r}, 12, workers=2, seed=5, backend={FAKE!r})\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -651,7 +667,7 @@ def test_sigkill_then_rerun_completes_without_redoing(tmp_path):
     proc.wait()
     before = {p.parent.name: (p.stat().st_mtime_ns, p.read_text()) for p in samples.glob("*/DONE")}
     assert 3 <= len(before) < 12
-    result = run_batch(path, out, 12, workers=0, seed=5, renderer=FAKE)
+    result = run_batch(path, out, 12, workers=0, seed=5, backend=FAKE)
     assert (
         result.complete == 12
         and result.skipped == len(before)
@@ -663,7 +679,7 @@ def test_sigkill_then_rerun_completes_without_redoing(tmp_path):
         marker = samples / name / "DONE"
         assert marker.stat().st_mtime_ns == mtime and marker.read_text() == text
     # and the result equals an uninterrupted run
-    clean = run_batch(path, tmp_path / "clean", 12, workers=0, seed=5, renderer=FAKE)
+    clean = run_batch(path, tmp_path / "clean", 12, workers=0, seed=5, backend=FAKE)
     assert clean.complete == 12
     for k in range(12):
         assert sample_files(samples / f"{k:06d}") == sample_files(
@@ -677,7 +693,7 @@ def test_failures_are_recorded_and_do_not_stop_the_batch(tmp_path):
     t = load_template(path)
     expected_fail = [k for k in range(8) if sample_scene(t, 2, k)["name"] == "fail"]
     assert 0 < len(expected_fail) < 8
-    result = run_batch(path, tmp_path / "out", 8, workers=0, seed=2, renderer=FAKE, retries=1)
+    result = run_batch(path, tmp_path / "out", 8, workers=0, seed=2, backend=FAKE, retries=1)
     assert result.failed == expected_fail and result.complete == 8 - len(expected_fail)
     lines = [json.loads(s) for s in (tmp_path / "out" / "failures.jsonl").read_text().splitlines()]
     assert sorted(x["k"] for x in lines) == expected_fail
@@ -690,11 +706,11 @@ def test_failures_are_recorded_and_do_not_stop_the_batch(tmp_path):
 
 def test_a_flaky_sample_is_retried(tmp_path):
     path = write_template(tmp_path, "name: flaky\n" + BALLS)
-    result = run_batch(path, tmp_path / "out", 3, workers=0, seed=0, renderer=FAKE, retries=1)
+    result = run_batch(path, tmp_path / "out", 3, workers=0, seed=0, backend=FAKE, retries=1)
     assert result.complete == 3 and result.failed == []
     assert not (tmp_path / "out" / "failures.jsonl").exists()
     path2 = write_template(tmp_path, "name: flaky\n" + BALLS, "t2.yaml")
-    result = run_batch(path2, tmp_path / "out2", 2, workers=0, seed=0, renderer=FAKE, retries=0)
+    result = run_batch(path2, tmp_path / "out2", 2, workers=0, seed=0, backend=FAKE, retries=0)
     assert result.failed == [0, 1]
 
 
@@ -711,8 +727,11 @@ objects:
 """
     )
     path = write_template(tmp_path, text)
-    result = run_batch(path, tmp_path / "out", 8, workers=0, seed=0, renderer=FAKE)
+    renders = FakeBackend.renders
+    result = run_batch(path, tmp_path / "out", 8, workers=0, seed=0, backend=FAKE)
     assert result.complete == 8 and result.rejections["blowup"] > 0
+    # the filter decides from the simulation: a rejected attempt is never rendered
+    assert FakeBackend.renders - renders == 8
     for k in range(8):
         meta = json.loads((tmp_path / f"out/samples/{k:06d}/metadata.json").read_text())
         v = np.array(meta["objects"]["ball"]["velocity"])
@@ -730,7 +749,7 @@ objects:
         2,
         workers=0,
         seed=0,
-        renderer=FAKE,
+        backend=FAKE,
         filters=FilterConfig(max_attempts=3),
     )
     assert r2.failed == [0, 1] and r2.rejections["blowup"] == 6
@@ -742,7 +761,7 @@ def test_out_of_view_and_static_clips_are_rejected(tmp_path):
     away = ("name: away\n" + BALLS).replace("look_at: [0, 0, 0.3]", "look_at: [0, -40, 1.5]")
     path = write_template(tmp_path, away)
     r = run_batch(
-        path, tmp_path / "a", 1, workers=0, renderer=FAKE, filters=FilterConfig(max_attempts=2)
+        path, tmp_path / "a", 1, workers=0, backend=FAKE, filters=FilterConfig(max_attempts=2)
     )
     assert r.failed == [0] and r.rejections["out_of_view"] == 2
     still = (
@@ -752,17 +771,17 @@ def test_out_of_view_and_static_clips_are_rejected(tmp_path):
     )
     path = write_template(tmp_path, still, "still.yaml")
     r = run_batch(
-        path, tmp_path / "s", 1, workers=0, renderer=FAKE, filters=FilterConfig(max_attempts=2)
+        path, tmp_path / "s", 1, workers=0, backend=FAKE, filters=FilterConfig(max_attempts=2)
     )
     assert r.failed == [0] and r.rejections["static"] == 2
 
 
 def test_rerun_with_another_seed_is_refused_and_count_can_grow(tmp_path):
     path = write_template(tmp_path, "name: balls\n" + BALLS)
-    run_batch(path, tmp_path / "out", 2, workers=0, seed=1, renderer=FAKE)
+    run_batch(path, tmp_path / "out", 2, workers=0, seed=1, backend=FAKE)
     with pytest.raises(ArgumentError, match="different seed"):
-        run_batch(path, tmp_path / "out", 2, workers=0, seed=2, renderer=FAKE)
-    r = run_batch(path, tmp_path / "out", 4, workers=0, seed=1, renderer=FAKE)
+        run_batch(path, tmp_path / "out", 2, workers=0, seed=2, backend=FAKE)
+    r = run_batch(path, tmp_path / "out", 4, workers=0, seed=1, backend=FAKE)
     assert r.skipped == 2 and r.rendered == 2 and r.complete == 4
 
 
@@ -773,14 +792,14 @@ def test_a_second_concurrent_run_is_refused(tmp_path):
     (tmp_path / "out").mkdir()
     with _batch_lock(tmp_path / "out"):
         with pytest.raises(ArgumentError, match="another `physreel batch` is writing"):
-            run_batch(path, tmp_path / "out", 1, workers=0, renderer=FAKE)
-    assert run_batch(path, tmp_path / "out", 1, workers=0, renderer=FAKE).complete == 1
+            run_batch(path, tmp_path / "out", 1, workers=0, backend=FAKE)
+    assert run_batch(path, tmp_path / "out", 1, workers=0, backend=FAKE).complete == 1
 
 
 def test_invalid_template_renders_nothing(tmp_path):
     path = write_template(tmp_path, "name: bad\n" + BALLS.replace("[0.05, 0.1]", "[0.1, 0.05]"))
     with pytest.raises(SceneError, match="low <= high"):
-        run_batch(path, tmp_path / "out", 2, workers=0, renderer=FAKE)
+        run_batch(path, tmp_path / "out", 2, workers=0, backend=FAKE)
     assert not (tmp_path / "out").exists()
 
 
@@ -791,7 +810,7 @@ def test_invalid_template_renders_nothing(tmp_path):
 @pytest.fixture
 def small_batch(tmp_path):
     path = write_template(tmp_path, "name: balls\n" + BALLS)
-    run_batch(path, tmp_path / "out", 5, workers=0, seed=3, renderer=FAKE)
+    run_batch(path, tmp_path / "out", 5, workers=0, seed=3, backend=FAKE)
     return tmp_path / "out"
 
 
@@ -888,19 +907,19 @@ def test_cli_batch_and_export(tmp_path):
     out = tmp_path / "out"
     runner = CliRunner()
     res = runner.invoke(
-        batch, [str(path), "-n", "3", "-o", str(out), "-j", "0", "--seed", "4", "--renderer", FAKE]
+        batch, [str(path), "-n", "3", "-o", str(out), "-j", "0", "--seed", "4", "--backend", FAKE]
     )
     assert res.exit_code == 0, res.output
     assert "3/3 samples complete" in res.output
     res = runner.invoke(
-        batch, [str(path), "-n", "3", "-o", str(out), "-j", "0", "--seed", "5", "--renderer", FAKE]
+        batch, [str(path), "-n", "3", "-o", str(out), "-j", "0", "--seed", "5", "--backend", FAKE]
     )
     assert res.exit_code == 2 and "different seed" in res.output
     res = runner.invoke(export_cmd, [str(out), "--format", "cogvideox"])
     assert res.exit_code == 0 and (out / "export" / "cogvideox" / "prompt.txt").is_file()
     fail = write_template(tmp_path, "name: fail\n" + BALLS, "fail.yaml")
     res = runner.invoke(
-        batch, [str(fail), "-n", "1", "-o", str(tmp_path / "f"), "-j", "0", "--renderer", FAKE]
+        batch, [str(fail), "-n", "1", "-o", str(tmp_path / "f"), "-j", "0", "--backend", FAKE]
     )
     assert res.exit_code == 1 and "failures.jsonl" in res.output
 
@@ -909,7 +928,7 @@ def test_cli_batch_and_export(tmp_path):
 def test_ray_engine_matches_local(tmp_path):
     ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'physreel[ray]'")
     path = write_template(tmp_path, "name: balls\n" + BALLS)
-    run_batch(path, tmp_path / "local", 4, workers=0, seed=9, renderer=FAKE)
+    run_batch(path, tmp_path / "local", 4, workers=0, seed=9, backend=FAKE)
     ray.init(
         num_cpus=2,
         include_dashboard=False,
@@ -917,7 +936,7 @@ def test_ray_engine_matches_local(tmp_path):
         runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT / "src")])}},
     )
     try:
-        r = run_batch(path, tmp_path / "ray", 4, seed=9, engine="ray", renderer=FAKE)
+        r = run_batch(path, tmp_path / "ray", 4, seed=9, engine="ray", backend=FAKE)
     finally:
         ray.shutdown()
     assert r.complete == 4 and r.failed == []

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import physreel
-from physreel.physics.simulate import build_controllers, build_geometries
+from physreel import build
+from physreel.physics.controllers import controllers_for
 from physreel.physics.trajectory import quat_to_matrix
 from physreel.physics.world import World
 from physreel.scene.loader import load_scene_data
@@ -93,8 +94,8 @@ def step_until_break(scene_data: dict, seconds: float = 1.0):
     """Step a world until the glass breaks; yield (world, parent body, parent momentum just
     before the breaking step)."""
     scene = load_scene_data(scene_data)
-    with World(scene, build_geometries(scene)) as world:
-        world.controllers = build_controllers(scene)
+    with World(build(scene)) as world:
+        world.controllers = controllers_for(scene)
         for ctl in world.controllers:
             ctl.setup(world)
         glass = world.by_name["glass"]

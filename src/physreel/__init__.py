@@ -1,7 +1,7 @@
 """physreel: physically simulated video with exact ground truth.
 
-Lifecycle: ``load_scene`` -> ``simulate`` -> ``render`` (a stream of frames) or ``write``
-(an output folder) -> ``load`` (read an output folder back).
+Lifecycle: ``load_scene`` -> ``build`` (every object resolved once) -> ``simulate`` ->
+``render`` (a stream of frames) or ``write`` (an output folder) -> ``load`` (read it back).
 
 The heavy parts (pybullet, trimesh, pyrender) are imported on first use, so ``import
 physreel`` and the command line start fast.
@@ -13,6 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    ArgumentError,
     AssetError,
     GLError,
     InputError,
@@ -25,6 +26,8 @@ from .errors import (
 __version__ = "0.1.0"
 
 _LAZY = {
+    "build": "physreel.api",
+    "Assembly": "physreel.assembly",
     "render": "physreel.api",
     "simulate": "physreel.api",
     "write": "physreel.api",
@@ -37,9 +40,9 @@ _LAZY = {
 }
 
 __all__ = [
-    "AssetError", "GLError", "InputError", "PhysreelError", "RenderError", "Scene", "SceneError",
-    "SimulationError", "Trajectory", "load", "load_scene", "load_scene_data", "render", "simulate",
-    "with_overrides", "write",
+    "ArgumentError", "Assembly", "AssetError", "GLError", "InputError", "PhysreelError", "RenderError", "Scene",
+    "SceneError", "SimulationError", "Trajectory", "build", "load", "load_scene", "load_scene_data", "render",
+    "simulate", "with_overrides", "write",
 ]
 
 
@@ -57,7 +60,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import render, simulate, with_overrides, write
+    from .api import build, render, simulate, with_overrides, write
+    from .assembly import Assembly
     from .outputs.reader import load
     from .physics.trajectory import Trajectory
     from .scene.loader import load_scene, load_scene_data

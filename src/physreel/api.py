@@ -1,28 +1,32 @@
-"""The public API: load_scene -> simulate -> render (stream) / write -> load.
+"""The public API: one pipeline, build -> simulate -> render (stream) / write -> load.
 
     import physreel
     scene = physreel.load_scene("scenes/glass_drop.yaml")
-    traj = physreel.simulate(scene)                         # plain numpy, no rendering
-    for bundle in physreel.render(scene, passes=["rgb"]):   # one frame at a time
+    assembly = physreel.build(scene)                        # every object resolved once
+    traj = physreel.simulate(assembly)                      # plain numpy, no rendering
+    for bundle in physreel.render(assembly, ["rgb"], trajectory=traj):   # one frame at a time
         frame = bundle["rgb"]                               # (H, W, 3) uint8
-    physreel.write(scene, "renders/glass_drop")             # the whole output folder
+    physreel.write(assembly, "renders/glass_drop", trajectory=traj)      # the whole output folder
+
+Every function takes a scene path, a dict, a Scene or an Assembly; the CLI and the batch
+workers call these same functions.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
-from .physics.simulate import build_geometries
-from .physics.simulate import simulate as _simulate
+from .assembly import Assembly
+from .errors import ArgumentError
 from .physics.trajectory import Trajectory
-from .rendering.passes import boxes_geometry, render_passes, track_accumulator
-from .rendering.stream import FrameBundle, camera_views, open_renderer
+from .rendering.stream import FrameBundle
 from .scene.loader import load_scene
 from .scene.models import Scene
 
-SceneLike = Scene | str | os.PathLike | dict
+SceneLike = Scene | Assembly | str | os.PathLike | dict
 
 
 def with_overrides(scene: Scene, **overrides: Any) -> Scene:
@@ -38,9 +42,21 @@ def with_overrides(scene: Scene, **overrides: Any) -> Scene:
     return load_scene_data(data, source=scene.source or "<scene>")
 
 
-def simulate(scene: SceneLike) -> Trajectory:
-    """Simulate a scene (path, dict or Scene) and return its :class:`Trajectory`."""
-    return _simulate(load_scene(scene))
+def build(scene: SceneLike) -> Assembly:
+    """Load (if needed) and build a scene: every object resolved once (see
+    :mod:`physreel.build`)."""
+    if isinstance(scene, Assembly):
+        return scene
+    from .assembly import build as _build
+
+    return _build(load_scene(scene))
+
+
+def simulate(scene: SceneLike, *, progress: Callable[[int, int], None] | None = None) -> Trajectory:
+    """Simulate a scene (path, dict, Scene or Assembly) and return its :class:`Trajectory`."""
+    from .physics.simulate import simulate as _simulate
+
+    return _simulate(build(scene), progress=progress)
 
 
 def render(
@@ -52,40 +68,124 @@ def render(
 ) -> Iterator[FrameBundle]:
     """Stream the frames of one camera, one :class:`FrameBundle` at a time.
 
-    The scene is simulated first (unless ``trajectory`` is given), then each frame is rendered
-    when the consumer asks for it: memory does not grow with the clip length.
+    The arguments are checked at once (an unknown pass or camera raises
+    :class:`~physreel.errors.ArgumentError` before anything is simulated); the scene is
+    simulated when the first frame is asked for (unless ``trajectory`` is given), then each
+    frame is rendered when the consumer asks for it: memory does not grow with the clip length.
 
     Parameters
     ----------
-    scene : path, dict or Scene
+    scene : path, dict, Scene or Assembly
     passes : pass names: ``rgb``, ``depth``, ``segmentation``, ``normals``, ``flow_forward``,
         ``flow_backward``, ``occlusion_forward``, ``occlusion_backward``, ``tracks``, ``boxes``
     camera : camera name (default: the scene's first camera)
-    trajectory : a Trajectory from :func:`simulate` to reuse
+    trajectory : a Trajectory from :func:`simulate` of this scene, to reuse
     """
     from .rendering.passes import check_passes
 
     passes = check_passes(passes)
-    sc = load_scene(scene)
+    assembly = build(scene)
+    sc = assembly.scene
     cams = {c.name: c for c in sc.cameras}
-    cam = cams[camera] if camera is not None else sc.cameras[0]
     if camera is not None and camera not in cams:
-        from .errors import ArgumentError
-
         raise ArgumentError(f"no camera named {camera!r}; the scene has {', '.join(cams)}")
-    geometries = build_geometries(sc)
-    traj = trajectory if trajectory is not None else _simulate(sc, geometries=geometries)
+    cam = cams[camera] if camera is not None else sc.cameras[0]
+    if trajectory is not None:
+        check_trajectory(assembly, trajectory)
+    return _stream(assembly, cam, passes, trajectory)
+
+
+def _stream(assembly: Assembly, cam, passes: list[str], trajectory: Trajectory | None) -> Iterator[FrameBundle]:
+    from .outputs.writer import body_geometries
+    from .physics.simulate import simulate as _simulate
+    from .rendering.passes import boxes_geometry, render_passes, track_accumulator
+    from .rendering.stream import camera_views, open_renderer
+
+    sc = assembly.scene
+    traj = trajectory if trajectory is not None else _simulate(assembly)
     w, h = sc.resolution
-    all_geoms = {**geometries, **traj.extra_geometry}
-    tracks = track_accumulator(sc, traj, all_geoms, w, h) if "tracks" in passes else None
-    boxes = boxes_geometry(traj, all_geoms) if "boxes" in passes else None
-    with open_renderer(sc, traj, geometries, w, h) as renderer:
+    geoms = body_geometries(assembly, traj)
+    tracks = track_accumulator(assembly, traj, geoms, w, h) if "tracks" in passes else None
+    boxes = boxes_geometry(traj, geoms) if "boxes" in passes else None
+    with open_renderer(assembly, traj, w, h) as renderer:
         views = camera_views(sc, cam, traj, w, h)
         yield from render_passes(renderer, traj, views, cam.name, passes, tracks=tracks, boxes_geometry=boxes)
 
 
-def write(scene: SceneLike, out: str | os.PathLike, **kwargs: Any):
-    """Simulate and render a scene into folder ``out`` (see :func:`write_render`)."""
-    from .outputs.writer import write_render
+def write(
+    scene: SceneLike,
+    out: str | os.PathLike,
+    *,
+    trajectory: Trajectory | None = None,
+    passes: Sequence[str] | None = None,
+    controls: Sequence[str] | None = None,
+    frames_png: bool = False,
+    flo: bool | None = None,
+    overwrite: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+):
+    """Build, simulate (unless ``trajectory`` is given) and render a scene into folder ``out``.
 
-    return write_render(load_scene(scene), out, **kwargs)
+    The folder appears complete or not at all (written to a temporary sibling, then renamed).
+    An existing ``out`` is replaced only when it holds a physreel render or is empty, unless
+    ``overwrite=True``; this is checked before anything is simulated.
+
+    Parameters
+    ----------
+    scene : path, dict, Scene or Assembly
+    out : output folder
+    trajectory : a Trajectory from :func:`simulate` of this scene (not simulated again)
+    passes : pass names (default: the scene's ``render.passes``)
+    controls : conditioning exports (default: the scene's ``render.control``); they add the
+        passes they are made from
+    frames_png : also write every RGB frame as ``<camera>/rgb/NNNNN.png``
+    flo : also write flow as Middlebury ``.flo`` files (default: the scene's ``render.flo``)
+    overwrite : replace ``out`` whatever it holds
+    progress : called as ``progress(stage, done, total)`` with stage ``simulate`` or ``render``
+
+    Returns
+    -------
+    RenderResult
+    """
+    from .outputs.writer import check_output_folder, write_render
+    from .physics.simulate import simulate as _simulate
+
+    assembly = build(scene)
+    sc = assembly.scene
+    passes, controls = resolve_outputs(sc, passes, controls)
+    check_output_folder(Path(out), overwrite=overwrite)
+    if trajectory is None:
+        trajectory = _simulate(assembly, progress=(lambda d, t: progress("simulate", d, t)) if progress else None)
+    else:
+        check_trajectory(assembly, trajectory)
+    return write_render(assembly, trajectory, out, passes=passes, controls=controls, frames_png=frames_png,
+                        flo=sc.render.flo if flo is None else flo, overwrite=overwrite, progress=progress)
+
+
+def resolve_outputs(scene: Scene, passes: Sequence[str] | None, controls: Sequence[str] | None
+                    ) -> tuple[list[str], list[str]]:
+    """Checked pass and control names (defaults from the scene), passes including those the
+    controls need."""
+    from .outputs.camera_writer import CONTROL_KINDS, passes_for_controls
+    from .rendering.passes import check_passes
+
+    controls = list(controls) if controls is not None else list(scene.render.control)
+    bad = [c for c in controls if c not in CONTROL_KINDS]
+    if bad:
+        raise ArgumentError(f"unknown control {', '.join(map(repr, bad))}; choose from {', '.join(CONTROL_KINDS)}")
+    wanted = list(passes) if passes is not None else list(scene.render.passes)
+    return check_passes(passes_for_controls(wanted, controls)), controls
+
+
+def check_trajectory(assembly: Assembly, trajectory: Trajectory) -> None:
+    """Raise :class:`ArgumentError` unless ``trajectory`` is a simulation of this scene."""
+    sc = assembly.scene
+    missing = [n for n in assembly.objects if n not in trajectory.names]
+    if missing or trajectory.num_frames != sc.num_frames or abs(trajectory.fps - sc.fps) > 1e-9:
+        raise ArgumentError(
+            f"the trajectory does not belong to this scene: it has {trajectory.num_frames} frames at "
+            f"{trajectory.fps:g} fps and bodies {', '.join(trajectory.names) or 'none'}; the scene has "
+            f"{sc.num_frames} frames at {sc.fps} fps and objects {', '.join(assembly.objects) or 'none'}"
+            + (f" (missing: {', '.join(missing)})" if missing else "")
+            + "; simulate this scene with physreel.simulate(scene)"
+        )

@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 bad input (scene, asset, argument), 1 runtime failure.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -43,12 +44,12 @@ def main() -> None:
               help="Frame count, size and fps of a video model (overrides the scene).")
 @click.option("--flo", is_flag=True, help="Also write optical flow as Middlebury .flo files.")
 @click.option("--frames-png", is_flag=True, help="Also write every RGB frame as a PNG.")
+@click.option("--overwrite", is_flag=True, help="Replace the output folder even if it is not a physreel render.")
 def render(scene: Path, out: Path | None, resolution: str | None, fps: int | None, duration: float | None,
            seed: int | None, passes: str | None, control: str | None, preset: str | None, flo: bool,
-           frames_png: bool) -> None:
+           frames_png: bool, overwrite: bool) -> None:
     """Simulate SCENE and render it to video (and ground truth)."""
-    from .api import with_overrides
-    from .outputs.writer import write_render
+    from .api import with_overrides, write
     from .scene.loader import load_scene
 
     res = _resolution(resolution)
@@ -74,7 +75,7 @@ def render(scene: Path, out: Path | None, resolution: str | None, fps: int | Non
         sc = with_overrides(sc, render=settings)
         target = out if out is not None else Path("renders") / sc.name
         with _Progress() as prog:
-            result = write_render(sc, target, frames_png=frames_png, progress=prog.update)
+            result = write(sc, target, frames_png=frames_png, overwrite=overwrite, progress=prog.update)
         for w in result.warnings:
             click.echo(f"warning: {w}", err=True)
         videos = ", ".join(str(v) for v in result.videos) or str(result.out)
@@ -166,38 +167,42 @@ class _Progress:
 
 
 def _run(fn) -> None:
-    """Call ``fn``; turn physreel errors into one readable block and an exit code."""
+    """Call ``fn``; turn errors into one readable block and the exit code of their class
+    (:attr:`PhysreelError.exit_code`: 2 bad input, 1 runtime failure).  Set PHYSREEL_DEBUG=1 to
+    see the traceback of an unexpected error."""
     try:
         fn()
-    except InputError as e:
-        click.echo(f"error: {e}" if "\n" not in str(e) else str(e), err=True)
-        sys.exit(2)
     except PhysreelError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        text = str(e)
+        click.echo(text if "\n" in text else f"error: {text}", err=True)
+        sys.exit(e.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted; no output was left behind", err=True)
         sys.exit(130)
+    except OSError as e:
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        click.echo(f"error: {e.strerror or e}{where}", err=True)
+        sys.exit(1)
+    except Exception as e:  # noqa: BLE001 - never a traceback on the terminal
+        if os.environ.get("PHYSREEL_DEBUG"):
+            raise
+        click.echo(f"error: internal error: {type(e).__name__}: {e}\n"
+                   "  this is a bug in physreel; run again with PHYSREEL_DEBUG=1 for the traceback "
+                   "and report it", err=True)
+        sys.exit(1)
 
 
-def _register_optional() -> None:
+def _register_commands() -> None:
     """Attach the command groups that live in their own modules."""
-    try:
-        from .cli_assets import assets
+    from .cli_assets import assets
+    from .cli_batch import batch, export
 
-        main.add_command(assets)
-    except ImportError:
-        pass
-    try:
-        from .cli_batch import batch, export
-
-        main.add_command(batch)
-        main.add_command(export)
-    except ImportError:
-        pass
+    main.add_command(assets)
+    main.add_command(batch)
+    main.add_command(export)
 
 
-_register_optional()
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

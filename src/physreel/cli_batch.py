@@ -108,7 +108,7 @@ def _fmt_eta(seconds: float | None) -> str:
     show_default=True,
     help="Objects of interest that must appear in view at least once.",
 )
-@click.option("--renderer", default=None, hidden=True, help="module:function (tests, plugins).")
+@click.option("--backend", default=None, hidden=True, help="module:attribute of a batch backend (tests, plugins).")
 def batch(
     template: Path,
     count: int,
@@ -124,7 +124,7 @@ def batch(
     max_speed: float,
     min_motion: float,
     visibility: str,
-    renderer: str | None,
+    backend: str | None,
 ) -> None:
     """Render COUNT randomized samples of TEMPLATE into a dataset folder.
 
@@ -174,7 +174,7 @@ def batch(
             retries=retries,
             filters=filters,
             progress=progress,
-            renderer=renderer,
+            backend=backend,
         )
     except PhysreelError as exc:
         _fail(exc)

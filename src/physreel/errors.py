@@ -1,8 +1,9 @@
 """The exception hierarchy of physreel.
 
-Every error the library raises on purpose derives from :class:`PhysreelError`.  The CLI maps
-:class:`InputError` (and its subclasses) to exit code 2 and every other :class:`PhysreelError`
-to exit code 1.  The library itself never prints and never exits.
+Every error the library raises on purpose derives from :class:`PhysreelError`.  Each class
+carries the exit code the command line uses for it (``exit_code``): 2 for bad input
+(:class:`InputError` and its subclasses), 1 for runtime failures.  The library itself never
+prints and never exits.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from dataclasses import dataclass, field
 
 
 class PhysreelError(Exception):
-    """Base class of every error physreel raises on purpose."""
+    """Base class of every error physreel raises on purpose: a runtime failure (exit code 1)."""
+
+    exit_code: int = 1
 
 
 class InputError(PhysreelError):
     """The user's input is wrong (scene file, asset, argument): exit code 2."""
+
+    exit_code: int = 2
 
 
 @dataclass(frozen=True)

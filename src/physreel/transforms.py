@@ -66,3 +66,41 @@ def principal_inertia(inertia: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if np.linalg.det(axes) < 0:
         axes[:, 2] *= -1.0  # a rotation, not a reflection
     return moments, matrix_to_quat(axes)
+
+
+def euler_xyz_to_quat(degrees) -> np.ndarray:
+    """Quaternions ``[x, y, z, w]`` (..., 4), w >= 0, of scene-file Euler angles (..., 3):
+    degrees about the world X, then Y, then Z axes (extrinsic XYZ, ``R = Rz @ Ry @ Rx``).
+
+    The one home of this convention; equal to pybullet's ``getQuaternionFromEuler`` of the
+    angles in radians and to scipy's ``Rotation.from_euler("xyz", angles, degrees=True)``.
+    """
+    half = 0.5 * np.radians(np.asarray(degrees, dtype=np.float64))
+    c, s = np.cos(half), np.sin(half)
+    cx, cy, cz, sx, sy, sz = c[..., 0], c[..., 1], c[..., 2], s[..., 0], s[..., 1], s[..., 2]
+    q = np.stack(
+        [
+            sx * cy * cz - cx * sy * sz,
+            cx * sy * cz + sx * cy * sz,
+            cx * cy * sz - sx * sy * cz,
+            cx * cy * cz + sx * sy * sz,
+        ],
+        axis=-1,
+    )
+    return np.where(q[..., 3:] < 0, -q, q)
+
+
+def euler_xyz_to_matrix(degrees) -> np.ndarray:
+    """(3, 3) rotation of scene-file Euler angles (see :func:`euler_xyz_to_quat`)."""
+    return quat_to_matrix(euler_xyz_to_quat(degrees))
+
+
+def orientation(rotation=None, quaternion=None) -> np.ndarray:
+    """The orientation ``[x, y, z, w]`` a scene gives with ``rotation`` (degrees, extrinsic XYZ)
+    or ``quaternion`` (normalised here); identity when neither is given."""
+    if quaternion is not None:
+        q = np.asarray(quaternion, dtype=np.float64)
+        return q / np.linalg.norm(q)
+    if rotation is None:
+        return np.array([0.0, 0.0, 0.0, 1.0])
+    return euler_xyz_to_quat(rotation)

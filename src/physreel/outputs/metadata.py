@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from ..assembly import Assembly
+from ..assembly.materials import SEGMENTATION_IDS_DOC
 from ..physics.trajectory import Trajectory
 from ..rendering.camera import CameraFrame
-from ..scene.models import Scene
-from ..scene.resolve import object_material
 
 FORMAT_VERSION = 1
 
@@ -27,7 +27,7 @@ CONVENTIONS = {
     "camera": "OpenCV: x right, y down, z forward; world_to_camera maps world points to camera points",
     "intrinsics": "K in pixels, square pixels; pixel (u, v) covers [u, u+1) x [v, v+1), its centre is "
                   "(u + 0.5, v + 0.5), so cx = W/2, cy = H/2 and a point projects to u = fx x/z + cx",
-    "segmentation_ids": "0 = background, 1 = ground, object k of `objects` (in order) = k + 2",
+    "segmentation_ids": SEGMENTATION_IDS_DOC,
     "contact_rule": "a contact's friction and restitution are the product of the two bodies' values (Bullet)",
 }
 
@@ -51,22 +51,23 @@ def _r(a: np.ndarray, nd: int = 7) -> np.ndarray:
     return np.round(np.asarray(a, dtype=np.float64), nd)
 
 
-def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list[CameraFrame]],
-                   masses: dict[str, float], files: dict[str, list[str]]) -> dict[str, Any]:
+def build_metadata(assembly: Assembly, trajectory: Trajectory, cameras: dict[str, list[CameraFrame]],
+                   files: dict[str, list[str]]) -> dict[str, Any]:
     """The metadata dict of one render (see the README's output section)."""
-    specs = {o.name: o for o in scene.objects}
+    scene = assembly.scene
     objects = {}
+    ids = trajectory.segmentation_ids
     for i, name in enumerate(trajectory.names):
-        spec = specs[trajectory.root_of(name)]
-        mat = object_material(scene, spec)
+        built = assembly[trajectory.root_of(name)]
+        spec, mat = built.spec, built.material
         objects[name] = {
-            "id": i + 2,
+            "id": int(ids[i]),
             "index": i,
-            "mass": round(float(masses.get(name, 0.0)), 9),
+            "mass": round(float(trajectory.masses.get(name, 0.0)), 9),
             "static": spec.static,
             "parent": trajectory.parents.get(name),
             "material": spec.material,
-            "class": mat.class_name if spec.class_name is None else spec.class_name,
+            "class": built.class_name,
             "shape": spec.shape.model_dump(mode="json") if name == spec.name else {"type": "piece", "of": spec.name},
             "color": list(mat.color),
             "friction": mat.friction,
@@ -104,7 +105,8 @@ def build_metadata(scene: Scene, trajectory: Trajectory, cameras: dict[str, list
             "gravity": list(scene.gravity),
         },
         "conventions": CONVENTIONS,
-        "segmentation_ids": {"0": "background", "1": "ground", **{str(i + 2): n for i, n in enumerate(trajectory.names)}},
+        "segmentation_ids": {"0": "background", "1": "ground",
+                             **{str(int(k)): n for k, n in zip(ids, trajectory.names, strict=True)}},
         "objects": objects,
         "events": trajectory.events,
         "cameras": cams,

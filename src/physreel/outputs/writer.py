@@ -1,4 +1,10 @@
-"""write_render(): simulate a scene and write its whole output folder, atomically."""
+"""Writing a render folder: every camera of one simulation, atomically.
+
+The folder appears complete or not at all: everything is written to a temporary sibling which
+is renamed when done.  An existing folder is replaced only when it holds a physreel render (or
+is empty), or when the caller says ``overwrite=True``: physreel never deletes what it did not
+write.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..assembly import Assembly
 from ..errors import ArgumentError, PhysreelError, RenderError
-from ..physics.simulate import build_geometries, simulate
+from ..physics.trajectory import Trajectory
 from ..rendering.stream import camera_views, open_renderer
-from ..scene.models import Scene
 from ..scene.yamlio import dump
-from .camera_writer import CONTROL_KINDS, passes_for_controls
 from .metadata import build_metadata, write_json
 
 Progress = Callable[[str, int, int], None]
@@ -32,7 +37,7 @@ class RenderResult:
     num_frames : int
         Frames per camera.
     seconds : float
-        Wall time of the whole render (simulation, rendering, encoding).
+        Wall time of rendering and writing (the simulation is timed by its caller).
     fps : float
         Rendered frames per second over all cameras (frames x cameras / seconds).
     videos : list of Path
@@ -50,134 +55,191 @@ class RenderResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def is_render_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a physreel render: ``metadata.json`` and at least one camera
+    folder with a ``manifest.json``."""
+    folder = Path(folder)
+    if not (folder / "metadata.json").is_file():
+        return False
+    return any((sub / "manifest.json").is_file() for sub in folder.iterdir() if sub.is_dir())
+
+
+def check_output_folder(out: Path, *, overwrite: bool = False, what: str = "physreel render",
+                        is_ours: Callable[[Path], bool] = is_render_folder) -> None:
+    """Raise :class:`ArgumentError` unless ``out`` can be written and later replaced safely.
+
+    Called before anything is simulated or rendered.  ``out`` may not exist yet (its parent
+    folders are created), may be an empty folder, or a folder that ``is_ours`` recognises
+    (a previous render); anything else needs ``overwrite``.
+    """
+    out = Path(out)
+    resolved = out.resolve()
+    if resolved == Path.cwd().resolve() or resolved.parent == resolved:
+        raise ArgumentError(f"output folder '{out}' is the current or root folder, which cannot be replaced; "
+                            "choose a new folder name, e.g. -o renders/my_render")
+    for parent in [out, *out.parents]:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                which = "the output path" if parent == out else f"'{parent}' (a folder above it)"
+                raise ArgumentError(f"cannot write '{out}': {which} is a file, not a folder; choose another -o")
+            break
+    if out.is_dir():
+        if not os.access(out.parent, os.W_OK):
+            raise ArgumentError(f"cannot write next to '{out}': no permission to write in '{out.parent}'")
+        if any(out.iterdir()) and not is_ours(out) and not overwrite:
+            raise ArgumentError(f"'{out}' exists and is not a {what}; choose another -o or pass --overwrite "
+                                "(which deletes what the folder holds)")
+
+
 def write_render(
-    scene: Scene,
+    assembly: Assembly,
+    trajectory: Trajectory,
     out: str | os.PathLike,
     *,
-    passes: Sequence[str] | None = None,
-    controls: Sequence[str] | None = None,
+    passes: Sequence[str],
+    controls: Sequence[str],
     frames_png: bool = False,
-    flo: bool | None = None,
+    flo: bool = False,
+    overwrite: bool = False,
     progress: Progress | None = None,
+    record: SimulationRecord | None = None,
 ) -> RenderResult:
-    """Simulate ``scene`` once and render every camera into folder ``out``.
-
-    The folder appears complete or not at all: everything is written to a temporary sibling
-    which is renamed when done (an existing ``out`` is replaced only then).
+    """Render every camera of a simulated scene into folder ``out`` (atomically).
 
     Parameters
     ----------
-    scene : Scene
-    out : output folder
-    passes : pass names to render (default: the scene's ``render.passes``)
-    controls : conditioning exports (default: the scene's ``render.control``); they add the
-        passes they are made from
+    assembly : the built scene
+    trajectory : its simulation
+    out : output folder (see :func:`check_output_folder`)
+    passes : pass names (already checked, including those the controls need)
+    controls : conditioning exports
     frames_png : also write every RGB frame as ``<camera>/rgb/NNNNN.png``
-    flo : also write flow as Middlebury ``.flo`` files (default: the scene's ``render.flo``)
-    progress : called as ``progress(stage, done, total)``
+    flo : also write flow as Middlebury ``.flo`` files
+    overwrite : replace ``out`` even when it is not a physreel render
+    progress : called as ``progress("render", done, total)``
+    record : the simulation's :class:`SimulationRecord`, when the caller made it already
     """
-    from ..rendering.passes import check_passes
-
     t0 = time.perf_counter()
     out = Path(out)
-    controls = list(controls) if controls is not None else list(scene.render.control)
-    bad = [c for c in controls if c not in CONTROL_KINDS]
-    if bad:
-        raise ArgumentError(f"unknown control {', '.join(map(repr, bad))}; choose from {', '.join(CONTROL_KINDS)}")
-    passes = check_passes(passes_for_controls(list(passes) if passes is not None else list(scene.render.passes), controls))
-    flo = scene.render.flo if flo is None else flo
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    check_output_folder(out, overwrite=overwrite)
     try:
-        n, warnings = _write(scene, tmp, passes, controls, frames_png, flo, progress)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+    except OSError as e:
+        raise ArgumentError(f"cannot create the output folder '{out}': {e.strerror or e}") from None
+    try:
+        n = _write(assembly, trajectory, tmp, list(passes), list(controls), frames_png, flo, progress, record)
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     seconds = time.perf_counter() - t0
+    scene = assembly.scene
     n_cams = len(scene.cameras)
     return RenderResult(out, n, seconds, n * n_cams / max(seconds, 1e-9),
-                        [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes], warnings)
+                        [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes], list(assembly.warnings))
 
 
-def _write(scene: Scene, tmp: Path, passes: list[str], controls: list[str], frames_png: bool, flo: bool,
-           progress: Progress | None) -> tuple[int, list[str]]:
+@dataclass
+class SimulationRecord:
+    """What is known of a simulation before anything is rendered: every camera's per-frame
+    view, the events (including each camera's enter/exit events) and the metadata dict
+    (numpy arrays until written; camera ``files`` are filled in by the writer).  Batch filters
+    and captions read it, so a rejected clip costs its simulation only."""
+
+    views: dict[str, list]
+    metadata: dict
+
+
+def record_simulation(assembly: Assembly, trajectory: Trajectory) -> SimulationRecord:
+    """The :class:`SimulationRecord` of a simulated scene (no rendering)."""
+    from ..rendering.visibility import bounding_spheres, view_events
+
+    scene = assembly.scene
+    w, h = scene.resolution
+    views = {cam.name: camera_views(scene, cam, trajectory, w, h) for cam in scene.cameras}
+    spheres = bounding_spheres(trajectory, body_geometries(assembly, trajectory))
+    events = list(trajectory.events)
+    in_view_at_start = {}
+    for cam_name, cam_views in views.items():
+        evs, start = view_events(trajectory, cam_views, cam_name, spheres)
+        events.extend(evs)
+        in_view_at_start[cam_name] = start
+    events.sort(key=lambda e: (e["time"], e["type"], str(e.get("object", e.get("objects", "")))))
+    meta = build_metadata(assembly, trajectory, views, {})
+    meta["events"] = events
+    for cam_name, start in in_view_at_start.items():
+        meta["cameras"][cam_name]["in_view_at_start"] = start
+    meta["warnings"] = list(assembly.warnings)
+    return SimulationRecord(views, meta)
+
+
+def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], controls: list[str],
+           frames_png: bool, flo: bool, progress: Progress | None, record: SimulationRecord | None) -> int:
     from ..rendering.passes import boxes_geometry, render_passes, track_accumulator
     from .camera_writer import CameraWriter
 
-    geometries = build_geometries(scene)
-    n = scene.num_frames
-    traj = simulate(scene, geometries=geometries,
-                    progress=(lambda d, t: progress("simulate", d, t)) if progress else None)
+    scene = assembly.scene
+    record = record if record is not None else record_simulation(assembly, traj)
+    n = traj.num_frames
     w, h = scene.resolution
-    views_by_cam = {}
-    manifests: dict[str, dict] = {}
     total = n * len(scene.cameras)
     done = 0
-    all_geoms = {**geometries, **traj.extra_geometry}
-    labels = class_labels(scene, traj)
-    with open_renderer(scene, traj, geometries, w, h) as renderer:
+    all_geoms = body_geometries(assembly, traj)
+    labels = class_labels(assembly, traj)
+    with open_renderer(assembly, traj, w, h) as renderer:
         for cam in scene.cameras:
-            views = camera_views(scene, cam, traj, w, h)
-            views_by_cam[cam.name] = views
             writer = CameraWriter(tmp / cam.name, num_frames=n, width=w, height=h, fps=scene.fps, passes=passes,
                                   controls=controls, frames_png=frames_png, flo=flo, crf=scene.render.quality,
                                   class_labels=labels)
-            tracks = track_accumulator(scene, traj, all_geoms, w, h) if "tracks" in passes else None
+            tracks = track_accumulator(assembly, traj, all_geoms, w, h) if "tracks" in passes else None
             try:
-                for bundle in render_passes(renderer, traj, views, cam.name, passes, tracks=tracks,
+                for bundle in render_passes(renderer, traj, record.views[cam.name], cam.name, passes, tracks=tracks,
                                             boxes_geometry=boxes_geometry(traj, all_geoms) if "boxes" in passes else None):
                     writer.write(bundle)
                     done += 1
                     if progress:
                         progress("render", done, total)
-                manifests[cam.name] = writer.finish(tracks.result() if tracks is not None else None)
+                writer.finish(tracks.result() if tracks is not None else None)
             except PhysreelError:
                 writer.abort()
                 raise
+            except OSError as e:
+                writer.abort()
+                raise RenderError(f"writing camera '{cam.name}' failed: {e.strerror or e}"
+                                  + (f" ({e.filename})" if e.filename else "")) from e
             except Exception as e:  # noqa: BLE001
                 writer.abort()
                 raise RenderError(f"rendering camera '{cam.name}' failed: {type(e).__name__}: {e}") from e
-    files = {name: sorted(p.relative_to(tmp / name).as_posix() for p in (tmp / name).iterdir()) for name in manifests}
-    from ..rendering.visibility import bounding_spheres, view_events
-
-    spheres = bounding_spheres(traj, all_geoms)
-    in_view_at_start = {}
-    for cam_name, views in views_by_cam.items():
-        evs, start = view_events(traj, views, cam_name, spheres)
-        traj.events.extend(evs)
-        in_view_at_start[cam_name] = start
-    traj.events.sort(key=lambda e: (e["time"], e["type"], str(e.get("object", e.get("objects", "")))))
-    meta = build_metadata(scene, traj, views_by_cam, traj.masses, files)
-    for cam_name, start in in_view_at_start.items():
-        meta["cameras"][cam_name]["in_view_at_start"] = start
-    warnings = list(dict.fromkeys(w for g in geometries.values() for w in g.warnings))
-    meta["warnings"] = warnings
+    meta = dict(record.metadata)
+    meta["cameras"] = {name: {**cam, "files": sorted(p.relative_to(tmp / name).as_posix()
+                                                       for p in (tmp / name).iterdir())}
+                       for name, cam in record.metadata["cameras"].items()}
     write_json(tmp / "metadata.json", meta)
     (tmp / "scene.yaml").write_text(dump(scene.model_dump(mode="json")), encoding="utf-8")
-    return n, warnings
+    return n
 
 
-def class_labels(scene: Scene, traj) -> list[str]:
-    """Semantic class of every segmentation id (index = id): background, floor, objects."""
-    from ..scene.resolve import object_material
+def body_geometries(assembly: Assembly, trajectory: Trajectory) -> dict:
+    """Geometry of every body of a simulation: the scene's objects and the pieces created."""
+    return {**{name: obj.geometry for name, obj in assembly.objects.items()}, **trajectory.extra_geometry}
 
-    specs = {o.name: o for o in scene.objects}
+
+def class_labels(assembly: Assembly, trajectory: Trajectory) -> list[str]:
+    """Semantic class of every segmentation id (index = id): background, floor, then each body
+    (a piece has the class of the object it broke off)."""
     out = ["background", "floor"]
-    nouns = {"sphere": "ball", "box": "box"}
-    for name in traj.names:
-        spec = specs[traj.root_of(name)]
-        out.append(spec.class_name or nouns.get(spec.shape.type) or object_material(scene, spec).class_name)
+    for name in trajectory.names:
+        out.append(assembly[trajectory.root_of(name)].class_name)
     return out
 
 
 def _replace(tmp: Path, out: Path) -> None:
-    """Move ``tmp`` to ``out``; an old ``out`` is moved aside first and deleted after."""
+    """Move ``tmp`` to ``out``; an old ``out`` (checked by :func:`check_output_folder`) is moved
+    aside first and deleted after."""
     old = None
     if out.exists() or out.is_symlink():
-        if not out.is_dir():
-            raise RenderError(f"output path {out} exists and is not a folder; choose another -o")
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
         os.rename(out, old)
     os.rename(tmp, out)

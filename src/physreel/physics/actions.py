@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scene.keyframes import keyed_velocity, sample_keyed_pose
-from ..scene.resolve import initial_quaternion
 from .trajectory import matrix_to_quat, pose_to_matrix, quat_to_matrix
 from .world import Body, Controller, World
 
@@ -67,7 +66,8 @@ class ActionController(Controller):
     # ------------------------------------------------------------------ hooks
     def setup(self, world: World) -> None:
         p, c, dt = world.p, world.client, world.dt
-        for obj in world.scene.objects:
+        for built in world.assembly:
+            obj = built.spec
             if obj.kinematic is None:
                 continue
             body = world.by_name[obj.name]
@@ -76,7 +76,7 @@ class ActionController(Controller):
                 body,
                 list(obj.kinematic.keys),
                 np.asarray(obj.position, dtype=np.float64),
-                initial_quaternion(obj),
+                built.quaternion,
             )
             self._keyed.append(k)
             self._place(world, k, 0.0)
@@ -174,10 +174,10 @@ class ActionController(Controller):
         p.changeDynamics(
             body.body_id, -1, mass=mass, localInertiaDiagonal=inertia, physicsClientId=c
         )
-        spec = next(o for o in world.scene.objects if o.name == body.name)
-        w = np.asarray(spec.angular_velocity, dtype=np.float64)
+        built = world.assembly[body.name]
+        w = built.angular_velocity
         _, orn = world.object_pose(body)
-        v = np.asarray(spec.velocity, dtype=np.float64) + np.cross(
+        v = built.velocity + np.cross(
             w, quat_to_matrix(orn) @ body.geom.center_of_mass
         )
         p.resetBaseVelocity(body.body_id, v.tolist(), w.tolist(), physicsClientId=c)

@@ -117,13 +117,13 @@ class BreakController(Controller):
 
     def setup(self, world: World) -> None:
         cache_dir = default_cache_dir() / "fracture" if self.cache else None
-        for index, obj in enumerate(world.scene.objects):
+        for built in world.assembly:
+            obj = built.spec
             if obj.breakable is None or obj.static:
                 continue
             body = world.by_name[obj.name]
-            rng = np.random.default_rng([world.scene.seed, index])
             pieces = fracture(
-                fracture_mesh(body.geom), obj.breakable.pieces, rng, cache_dir=cache_dir
+                fracture_mesh(body.geom), obj.breakable.pieces, built.rng("fracture"), cache_dir=cache_dir
             )
             self._items[obj.name] = _Breakable(
                 obj.name,

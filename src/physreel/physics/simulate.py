@@ -3,46 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-from ..assets.geometry import build_geometry
-from ..assets.primitives import Geometry
-from ..errors import AssetError, SimulationError
-from ..scene.models import Scene
+from ..assembly import Assembly
+from ..errors import SimulationError
+from .controllers import controllers_for
 from .trajectory import Trajectory
 from .world import World
 
 
-def build_geometries(scene: Scene, *, cache_dir: Path | None = None) -> dict[str, Geometry]:
-    """Geometry of every object of the scene, by name."""
-    out = {}
-    for i, o in enumerate(scene.objects):
-        try:
-            out[o.name] = build_geometry(o.shape, cache_dir=cache_dir)
-        except AssetError as e:  # say which object of which scene file it came from
-            where = f"{scene.source}: " if scene.source else ""
-            raise AssetError(f"{where}objects[{i}].shape.file ('{o.name}'): {e}") from None
-    return out
-
-
-def build_controllers(scene: Scene) -> list:
-    """The controllers a scene needs (events, breaking, joints, actions...)."""
-    try:
-        from .controllers import controllers_for
-    except ImportError:  # interactions not available
-        return []
-    return controllers_for(scene)
-
-
 def simulate(
-    scene: Scene,
+    assembly: Assembly,
     *,
-    geometries: dict[str, Geometry] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Trajectory:
-    """Simulate ``scene`` for its whole duration.
+    """Simulate a built scene for its whole duration.
 
     Frame ``i`` is recorded at ``t = i / fps``; between frames the world advances
     ``rate / fps`` fixed steps of ``1 / rate`` s (stepped one by one, so that contacts of
@@ -50,20 +26,18 @@ def simulate(
 
     Parameters
     ----------
-    scene : Scene
-    geometries : per-object geometry (built when not given)
+    assembly : Assembly (from :func:`physreel.assembly.build`)
     progress : called as ``progress(frame, num_frames)`` after each frame
 
     Returns
     -------
     Trajectory
     """
-    if geometries is None:
-        geometries = build_geometries(scene)
+    scene = assembly.scene
     n_frames = scene.num_frames
     rec = _Recorder(n_frames)
-    with World(scene, geometries) as world:
-        world.controllers = build_controllers(scene)
+    with World(assembly) as world:
+        world.controllers = controllers_for(scene)
         for ctl in world.controllers:
             ctl.setup(world)
         for f in range(n_frames):
@@ -82,7 +56,7 @@ def simulate(
         bodies = list(world.bodies)
         events = sorted(world.events, key=lambda e: (e["time"], e["type"]))
     names = [b.name for b in bodies]
-    specs = {o.name for o in scene.objects}
+    specs = set(assembly.objects)
     return Trajectory(
         fps=float(scene.fps),
         names=names,

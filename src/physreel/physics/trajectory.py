@@ -65,6 +65,14 @@ class Trajectory:
         return name
 
     @property
+    def segmentation_ids(self) -> np.ndarray:
+        """(N,) int64: the segmentation id of each body (column ``i`` -> ``i + 2``; see
+        :data:`physreel.assembly.materials.FIRST_OBJECT_ID`)."""
+        from ..assembly.materials import FIRST_OBJECT_ID
+
+        return FIRST_OBJECT_ID + np.arange(len(self.names), dtype=np.int64)
+
+    @property
     def num_frames(self) -> int:
         return int(self.position.shape[0])
 

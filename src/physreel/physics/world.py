@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..assembly import Assembly, BuiltObject
 from ..assets.primitives import Geometry
 from ..errors import SimulationError
 from ..scene.materials import MaterialProps
-from ..scene.models import ObjectSpec, Scene
-from ..scene.resolve import initial_quaternion, object_material, resolve_material
 from ..transforms import matrix_to_quat, pose_to_matrix, principal_inertia, quat_to_matrix
 
 
@@ -84,19 +83,22 @@ class Controller:
 
 
 class World:
-    """A pybullet simulation of a :class:`Scene`.  Use as a context manager.
+    """A pybullet simulation of an :class:`~physreel.build.Assembly`.  Use as a context manager.
+
+    Each object's bodies are created by the physics function of its kind
+    (:mod:`physreel.assembly.kinds`).
 
     Parameters
     ----------
-    scene : Scene
-    geometries : dict name -> Geometry, one per object of the scene
+    assembly : Assembly
     """
 
-    def __init__(self, scene: Scene, geometries: dict[str, Geometry]):
+    def __init__(self, assembly: Assembly):
         import pybullet as p
 
         self.p = p
-        self.scene = scene
+        self.assembly = assembly
+        self.scene = scene = assembly.scene
         self.dt = 1.0 / scene.physics.rate
         self.steps_per_frame = scene.physics.rate // scene.fps
         self.client = p.connect(p.DIRECT)
@@ -109,10 +111,10 @@ class World:
         self.controllers: list = []
         try:
             self._configure()
-            if scene.ground.enabled:
+            if assembly.ground is not None:
                 self._add_ground()
-            for obj in scene.objects:
-                self.add_object(obj, geometries[obj.name])
+            for obj in assembly:
+                self.add_object(obj)
         except Exception:
             self.close()
             raise
@@ -148,11 +150,8 @@ class World:
         )
 
     def _add_ground(self) -> None:
-        p, c, g = self.p, self.client, self.scene.ground
-        mat = resolve_material(self.scene, g.material).with_overrides(
-            friction=g.friction, restitution=g.restitution,
-            rolling_friction=g.rolling_friction, spinning_friction=g.spinning_friction,
-        )
+        p, c = self.p, self.client
+        mat = self.assembly.ground.material
         shape = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=c)
         self.ground_id = p.createMultiBody(0, shape, physicsClientId=c)
         self._set_dynamics(self.ground_id, mat, None, processing_threshold=FLAT_CONTACT_THRESHOLD)
@@ -188,15 +187,11 @@ class World:
             physicsClientId=c,
         )
 
-    def add_object(self, obj: ObjectSpec, geom: Geometry) -> Body:
-        """Create the pybullet body of scene object ``obj`` at its initial pose and velocity."""
-        mat = object_material(self.scene, obj)
-        mass = 0.0 if obj.static else (obj.mass if obj.mass is not None else mat.density * geom.volume)
-        return self.add_body(
-            obj.name, geom, mat, mass=mass, static=obj.static, position=np.asarray(obj.position, dtype=np.float64),
-            quaternion=initial_quaternion(obj), velocity=np.asarray(obj.velocity, dtype=np.float64),
-            angular_velocity=np.asarray(obj.angular_velocity, dtype=np.float64), origin_velocity=True,
-        )
+    def add_object(self, obj: BuiltObject) -> list[Body]:
+        """Create the bodies of a built object at its initial state (its kind's physics)."""
+        from ..assembly import get_kind
+
+        return get_kind(obj.kind).physics_function()(self, obj)
 
     def add_body(
         self,

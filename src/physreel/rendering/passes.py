@@ -72,15 +72,15 @@ def _merged(geom):
     return geom.visual[0] if len(geom.visual) == 1 else trimesh.util.concatenate(geom.visual)
 
 
-def track_accumulator(scene, trajectory: Trajectory, geometries: dict, width: int, height: int):
+def track_accumulator(assembly, trajectory: Trajectory, geometries: dict, width: int, height: int):
     """A :class:`TrackAccumulator` over ``scene.render.tracks`` surface points, an equal share
-    per body, sampled with a generator derived from the scene seed (the same points for every
-    camera and every run)."""
+    per body, sampled from the assembly's stream ``"tracks"`` (the same points for every camera
+    and every run)."""
     from .tracks import TrackAccumulator, sample_surface_points
 
     meshes = [_merged(geometries[name]) for name in trajectory.names]
-    rng = np.random.default_rng(np.random.SeedSequence(scene.seed, spawn_key=(7,)))
-    counts = [max(8, scene.render.tracks // max(len(meshes), 1))] * len(meshes)
+    rng = assembly.rng("tracks")
+    counts = [max(8, assembly.scene.render.tracks // max(len(meshes), 1))] * len(meshes)
     points, point_object = sample_surface_points(meshes, counts, rng)
     return TrackAccumulator(points, point_object, trajectory.num_frames, width, height)
 

@@ -8,29 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..assets.primitives import Geometry
+from ..assembly import Assembly, Look
+from ..colors import srgb_to_linear
+from ..physics.trajectory import Trajectory
 from ..scene.materials import MaterialProps
 from ..scene.models import DirectionalLight, PointLight, Scene, SpotLight
 from .camera import CameraFrame, look_at
 from .gl import offscreen_renderer
-
-
-def srgb_to_linear(c) -> np.ndarray:
-    """sRGB colour components in 0..1 -> linear."""
-    c = np.asarray(c, dtype=np.float64)
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def ground_colors(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
-    """The floor's two checker colours (sRGB 0..1): as given, or a light and a dark shade of the
-    ground material's colour."""
-    g = scene.ground
-    if g.colors is not None:
-        return np.asarray(g.colors[0]), np.asarray(g.colors[1])
-    from ..scene.resolve import resolve_material
-
-    base = np.asarray(resolve_material(scene, g.material).color, dtype=np.float64)
-    return np.clip(base * 1.42, 0.0, 1.0), base * 0.78
 
 
 def default_lights(scene: Scene) -> list:
@@ -43,15 +27,16 @@ def default_lights(scene: Scene) -> list:
 
 
 class SceneRenderer:
-    """Renders one Scene's objects at given poses through given cameras.
+    """Renders the bodies of a simulation at given poses through given cameras.
 
     Parameters
     ----------
-    scene : Scene
-    geometries : dict name -> Geometry (object meshes, object frame)
-    materials : dict name -> MaterialProps (the resolved look of each object)
-    names : list of str
-        Object order of the pose arrays passed to :meth:`set_poses`.
+    assembly : Assembly
+        The built scene: every object's meshes and look.
+    trajectory : Trajectory
+        The bodies to draw (``trajectory.names``, the order of the pose arrays passed to
+        :meth:`set_poses`); bodies created during the simulation (fracture pieces) take their
+        geometry from ``trajectory.extra_geometry`` and the look of the object they came from.
     width, height : int
         Image size in pixels.
     focus : (centre (3,), radius) or None
@@ -60,14 +45,11 @@ class SceneRenderer:
 
     def __init__(
         self,
-        scene: Scene,
-        geometries: dict[str, Geometry],
-        materials: dict[str, MaterialProps],
-        names: list[str],
+        assembly: Assembly,
+        trajectory: Trajectory,
         width: int,
         height: int,
         focus: tuple[np.ndarray, float] | None = None,
-        looks: dict[str, dict] | None = None,
     ):
         from .gl import platform
 
@@ -77,8 +59,9 @@ class SceneRenderer:
         from .pyrender_ext import BoundedScene
 
         self._pyrender = pyrender
+        scene = assembly.scene
         self.width, self.height = width, height
-        self.names = list(names)
+        self.names = list(trajectory.names)
         self._r = offscreen_renderer(width, height)
         try:
             bg = list(srgb_to_linear(scene.background)) + [1.0]
@@ -87,13 +70,13 @@ class SceneRenderer:
                 self.pscene.shadow_centroid = np.asarray(focus[0], dtype=np.float64)
                 self.pscene.shadow_scale = float(max(focus[1] * 2.0, 1.0))
             self.ground_node = None
-            if scene.ground.enabled:
-                self._add_ground(scene)
+            if assembly.ground is not None:
+                self._add_ground(assembly)
             self.nodes = []
             for name in self.names:
-                node = self.pscene.add(
-                    self._object_mesh(geometries[name], materials[name], (looks or {}).get(name)), name=name
-                )
+                built = assembly[trajectory.root_of(name)]
+                geom = assembly[name].geometry if name in assembly.objects else trajectory.extra_geometry[name]
+                node = self.pscene.add(self._object_mesh(geom, built.material, built.look), name=name)
                 self.nodes.append(node)
             self._add_lights(scene.lights if scene.lights is not None else default_lights(scene))
             self._cam_node = None
@@ -132,7 +115,7 @@ class SceneRenderer:
             doubleSided=False,
         )
 
-    def _object_mesh(self, geom: Geometry, mat: MaterialProps, look: dict | None = None):
+    def _object_mesh(self, geom, mat: MaterialProps, look: Look):
         """pyrender mesh of one object.
 
         A mesh file keeps its own textures, vertex colours and PBR factors unless the object
@@ -141,14 +124,13 @@ class SceneRenderer:
         one texture tile per ``texture_scale`` metres.
         """
         pr = self._pyrender
-        look = look or {}
-        texture = look.get("texture")
+        texture = look.texture
         prims = []
         for m in geom.visual:
             has_own_look = getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind == "mesh"
             if texture is not None:
-                prims.append(self._textured_primitive(m, mat, texture, look.get("texture_scale")))
-            elif has_own_look and not look.get("color_set"):
+                prims.append(self._textured_primitive(m, mat, texture, look.texture_scale))
+            elif has_own_look and look.keep_mesh_look:
                 prims.extend(pr.Mesh.from_trimesh(m, smooth=True).primitives)
             else:
                 prims.extend(pr.Mesh.from_trimesh(m, material=self._material(mat), smooth=True).primitives)
@@ -178,9 +160,9 @@ class SceneRenderer:
                             indices=np.arange(len(faces) * 3, dtype=np.uint32).reshape(-1, 3),
                             material=self._material(white, base_texture=tex))
 
-    def _add_ground(self, scene: Scene) -> None:
+    def _add_ground(self, assembly: Assembly) -> None:
         pr = self._pyrender
-        g = scene.ground
+        g = assembly.ground
         half = g.size / 2.0
         v = np.array(
             [[-half, -half, 0], [half, -half, 0], [half, half, 0], [-half, half, 0]],
@@ -195,12 +177,12 @@ class SceneRenderer:
 
         tex = None
         if g.texture == "checker":
-            img = checker_image(*ground_colors(scene), 256)
+            img = checker_image(*(np.asarray(c) for c in g.colors), 256)
             sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
             tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
             color = [1.0, 1.0, 1.0, 1.0]
         else:
-            color = list(srgb_to_linear(ground_colors(scene)[0])) + [1.0]
+            color = list(srgb_to_linear(g.colors[0])) + [1.0]
         material = pr.MetallicRoughnessMaterial(
             baseColorFactor=color, baseColorTexture=tex, metallicFactor=0.0, roughnessFactor=0.85
         )

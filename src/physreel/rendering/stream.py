@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..assets.primitives import Geometry
+from .. import rng as _rng
+from ..assembly import Assembly
 from ..physics.trajectory import Trajectory
 from ..scene.models import Camera, Scene
-from ..scene.resolve import object_material
 from .camera import CameraFrame
 from .camera_path import camera_frames
 from .renderer import SceneRenderer
@@ -54,11 +54,10 @@ def camera_views(
 ) -> list[CameraFrame]:
     """Per-frame CameraFrame of camera ``cam``, its motion evaluated at every frame time.
 
-    Shake noise is seeded from the scene seed and the camera's index, so every camera shakes
-    differently and the same scene renders the same way every time.
+    Shake noise draws from the stream ``("camera", name, "shake")`` of the scene seed, so every
+    camera shakes differently and the same scene renders the same way every time.
     """
-    index = [c.name for c in scene.cameras].index(cam.name)
-    rng = np.random.default_rng(np.random.SeedSequence(scene.seed, spawn_key=(index,)))
+    rng = _rng.stream(scene.seed, "camera", cam.name, "shake")
 
     def object_position(name: str, frame: int) -> np.ndarray:
         return trajectory.position[frame, trajectory.index(name)]
@@ -79,16 +78,7 @@ def focus_region(trajectory: Trajectory) -> tuple[np.ndarray, float]:
     return centre, float(np.linalg.norm(hi - lo) / 2.0 + 1.0)
 
 
-def open_renderer(
-    scene: Scene, trajectory: Trajectory, geometries: dict[str, Geometry], width: int, height: int
-) -> SceneRenderer:
+def open_renderer(assembly: Assembly, trajectory: Trajectory, width: int, height: int) -> SceneRenderer:
     """A SceneRenderer for the bodies of ``trajectory`` (caller closes it).  Pieces created
-    during the simulation render with the material of the object they broke off."""
-    specs = {o.name: o for o in scene.objects}
-    materials = {name: object_material(scene, specs[trajectory.root_of(name)]) for name in trajectory.names}
-    geoms = {**geometries, **trajectory.extra_geometry}
-    looks = {}
-    for name in trajectory.names:
-        spec = specs[trajectory.root_of(name)]
-        looks[name] = {"texture": spec.texture, "texture_scale": spec.texture_scale, "color_set": spec.color is not None}
-    return SceneRenderer(scene, geoms, materials, trajectory.names, width, height, focus=focus_region(trajectory), looks=looks)
+    during the simulation render with the look of the object they broke off."""
+    return SceneRenderer(assembly, trajectory, width, height, focus=focus_region(trajectory))

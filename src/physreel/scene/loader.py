@@ -324,10 +324,8 @@ def _reference_checks(data: dict, positions: Positions) -> list[Problem]:
                 line, col = position_of(positions, loc)
                 out.append(Problem(format_loc(loc), f"follow names an unknown object '{m['object']}'"
                                    + (f"; did you mean '{near[0]}'?" if near else f"; objects: {', '.join(names) or 'none'}"), line, col))
-    try:
-        from .interactions import reference_problems
-    except ImportError:
-        return out
+    from .interactions import reference_problems
+
     for loc, msg in reference_problems(data, names):
         line, col = position_of(positions, loc)
         out.append(Problem(format_loc(loc), msg, line, col))

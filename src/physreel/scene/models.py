@@ -6,8 +6,7 @@ Every model rejects unknown keys; unions are tagged by ``type``.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -19,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..colors import parse_color
 from .camera_motion import CameraMotion
 from .interactions import Action, BreakableField, Joint, Kinematic
 
@@ -29,27 +29,9 @@ Unit = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Vec3 = tuple[Finite, Finite, Finite]
 Vec4 = tuple[Finite, Finite, Finite, Finite]
 
-_HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
-
-
 def _parse_color(v: Any) -> Any:
-    """Accept ``[r, g, b]`` in 0..1 or ``"#rrggbb"``; return a tuple of three floats."""
-    if isinstance(v, str):
-        m = _HEX.match(v.strip())
-        if not m:
-            raise ValueError(f"expected a colour as '#rrggbb' or [r, g, b] in 0..1, got {v!r}")
-        h = m.group(1)
-        return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
-    if isinstance(v, (list, tuple)) and len(v) == 3:
-        if any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in v):
-            raise ValueError(f"colour components must be numbers in 0..1, got {list(v)!r}")
-        if any(c < 0 or c > 1 for c in v):
-            raise ValueError(
-                f"colour components must be in 0..1, got {list(v)!r} "
-                "(for 0..255 values write a hex colour like '#ff8800')"
-            )
-        return tuple(float(c) for c in v)
-    raise ValueError(f"expected a colour as '#rrggbb' or [r, g, b] in 0..1, got {v!r}")
+    """Accept ``[r, g, b]`` in 0..1 or ``"#rrggbb"`` (see :func:`physreel.colors.parse_color`)."""
+    return parse_color(v)
 
 
 Color = Annotated[tuple[float, float, float], BeforeValidator(_parse_color)]
@@ -132,7 +114,10 @@ class MeshShape(Model):
         return self
 
 
-Shape = Annotated[Box | Sphere | Cylinder | Capsule | Cone | MeshShape, Field(discriminator="type")]
+_SHAPES: list[type[Model]] = [Box, Sphere, Cylinder, Capsule, Cone, MeshShape]
+"""Every shape model the scene format accepts (see :func:`register_shape`)."""
+
+Shape = Annotated[Union[tuple(_SHAPES)], Field(discriminator="type")]  # noqa: UP007 - built from a list
 
 
 # -------------------------------------------------------------------------------- materials
@@ -350,3 +335,19 @@ class Scene(Model):
         """Number of frames, ``max(1, round(duration * fps))``; frame i shows t = i / fps, so a
         2 s clip at 24 fps has 48 frames and plays for exactly 2 s."""
         return max(1, int(round(self.duration * self.fps)))
+
+
+def register_shape(model: type[Model]) -> type[Model]:
+    """Accept a new shape ``type`` in scene files (a new kind of object's spec).
+
+    ``model`` is an immutable model with a ``type: Literal["name"]`` field; the object and
+    scene models are rebuilt so that validation, error messages and ``physreel schema``
+    include it.  Pair it with :func:`physreel.assembly.kinds.register_kind`.
+    """
+    if model not in _SHAPES:
+        _SHAPES.append(model)
+        field = ObjectSpec.model_fields["shape"]
+        field.annotation = Union[tuple(_SHAPES)]  # noqa: UP007
+        ObjectSpec.model_rebuild(force=True)
+        Scene.model_rebuild(force=True)
+    return model
