@@ -22,7 +22,7 @@ from ..scene.materials import MaterialProps
 from ..scene.models import ObjectSpec, Scene
 from ..transforms import orientation
 from . import kinds
-from .materials import FIRST_OBJECT_ID, class_of, ground_material, object_material
+from .materials import FIRST_OBJECT_ID, class_of, ground_material, material_preset, object_material
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class BuiltObject:
         Visual meshes, collision parts and mass properties in the object frame.
     material : MaterialProps
         Physics and look, the object's overrides applied.
+    material_preset : str
+        The preset its material derives from (``glass`` for a scene material based on glass).
     look : Look
     class_name : str
         Semantic class (see :func:`physreel.assembly.materials.class_of`).
@@ -94,6 +96,7 @@ class BuiltObject:
     kind: str
     geometry: Any
     material: MaterialProps
+    material_preset: str
     look: Look
     class_name: str
     segmentation_id: int
@@ -208,7 +211,8 @@ def resolve_object(ctx: BuildContext, index: int, spec: ObjectSpec, geometry: An
         keep_mesh_look=spec.color is None and spec.texture is None,
     )
     return BuiltObject(
-        name=spec.name, index=index, spec=spec, kind=kind, geometry=geometry, material=mat, look=look,
+        name=spec.name, index=index, spec=spec, kind=kind, geometry=geometry, material=mat,
+        material_preset=material_preset(scene, spec.material), look=look,
         class_name=class_of(scene, spec), segmentation_id=FIRST_OBJECT_ID + index, mass=mass,
         static=spec.static, position=np.asarray(spec.position, dtype=np.float64),
         quaternion=orientation(spec.rotation, spec.quaternion),

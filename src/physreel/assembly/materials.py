@@ -37,6 +37,13 @@ def resolve_material(scene: Scene, name: str) -> MaterialProps:
     return base.with_overrides(**spec.model_dump(exclude={"base"}))
 
 
+def material_preset(scene: Scene, name: str) -> str:
+    """The preset a material name derives from (itself for a preset; ``base`` for a scene
+    material)."""
+    spec = scene.materials.get(name)
+    return spec.base if spec is not None else name
+
+
 def object_material(scene: Scene, obj: ObjectSpec) -> MaterialProps:
     """An object's material with the object's own overrides applied."""
     mat = resolve_material(scene, obj.material)

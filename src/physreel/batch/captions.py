@@ -192,9 +192,13 @@ def _noun(obj: Mapping[str, Any]) -> str:
     return "object"
 
 
-def describe_object(obj: Mapping[str, Any], scene: Mapping[str, Any]) -> str:
-    """Noun phrase without article: "red rubber ball"."""
-    parts = [color_name(obj.get("color")), _material_adj(obj.get("material"), scene), _noun(obj)]
+def describe_object(obj: Mapping[str, Any], scene: Mapping[str, Any],
+                    record: Mapping[str, Any] | None = None) -> str:
+    """Noun phrase without article: "red rubber ball".  ``record`` is the object's entry in the
+    simulation record (metadata ``objects[name]``): its resolved ``material_preset`` names the
+    material when the build step resolved it."""
+    material = (record or {}).get("material_preset") or obj.get("material")
+    parts = [color_name(obj.get("color")), _material_adj(material, scene), _noun(obj)]
     return " ".join(p for p in parts if p)
 
 
@@ -384,6 +388,8 @@ def _object_facts(scene, events, metadata) -> list[dict[str, Any]]:
             and all(n in bodies for n in e.get("objects") or [])
         ]
         track = _object_track(metadata, name)
+        record = ((metadata or {}).get("objects") or {}).get(name)
+        preset = (record or {}).get("material_preset") or _base_material(obj.get("material"), scene)
         if _starts_on_ground(obj):  # standing objects (dominoes) topple, they do not land
             landing = None
         elif ground:
@@ -392,13 +398,13 @@ def _object_facts(scene, events, metadata) -> list[dict[str, Any]]:
             landing = _landing_frame(track)
         f = {
             "name": name,
-            "desc": describe_object(obj, scene),
+            "desc": describe_object(obj, scene, record),
             "noun": _noun(obj),
             "landed": landing is not None,
             "bounces": count_bounces(events, name, bodies),
             "broke": bool(breaks),
             "pieces": len(breaks[0].get("pieces") or []) if breaks else 0,
-            "brittle": _base_material(obj.get("material"), scene) in _BRITTLE,
+            "brittle": preset in _BRITTLE,
             "breakable": _breakable(obj),
             "hits": len(hits),
             "motion": _motion(obj, track, landing or 0),

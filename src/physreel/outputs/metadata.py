@@ -67,6 +67,7 @@ def build_metadata(assembly: Assembly, trajectory: Trajectory, cameras: dict[str
             "static": spec.static,
             "parent": trajectory.parents.get(name),
             "material": spec.material,
+            "material_preset": built.material_preset,
             "class": built.class_name,
             "shape": spec.shape.model_dump(mode="json") if name == spec.name else {"type": "piece", "of": spec.name},
             "color": list(mat.color),

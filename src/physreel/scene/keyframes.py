@@ -25,6 +25,8 @@ from typing import Annotated, Any, Literal, NamedTuple
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ..transforms import euler_xyz_to_quat
+
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Vec3 = tuple[Finite, Finite, Finite]
 Vec4 = tuple[Finite, Finite, Finite, Finite]
@@ -108,18 +110,9 @@ def quat_conjugate(q: np.ndarray) -> np.ndarray:
 
 
 def quat_from_euler_degrees(angles: np.ndarray | Sequence[float]) -> np.ndarray:
-    """Quaternion ``[x, y, z, w]`` (..., 4) of extrinsic XYZ Euler angles in degrees (..., 3).
-
-    Same as pybullet's ``getQuaternionFromEuler(radians(angles))`` and scipy's
-    ``Rotation.from_euler("xyz", angles, degrees=True)``.
-    """
-    half = 0.5 * np.radians(np.asarray(angles, dtype=np.float64))
-    c, s = np.cos(half), np.sin(half)
-    zero = np.zeros(half.shape[:-1])
-    qx = np.stack([s[..., 0], zero, zero, c[..., 0]], axis=-1)
-    qy = np.stack([zero, s[..., 1], zero, c[..., 1]], axis=-1)
-    qz = np.stack([zero, zero, s[..., 2], c[..., 2]], axis=-1)
-    return quat_multiply(qz, quat_multiply(qy, qx))
+    """Quaternion ``[x, y, z, w]`` (..., 4) of extrinsic XYZ Euler angles in degrees (..., 3)
+    (the scene-file convention; see :func:`physreel.transforms.euler_xyz_to_quat`)."""
+    return euler_xyz_to_quat(angles)
 
 
 def quat_to_rotvec(q: np.ndarray) -> np.ndarray:
