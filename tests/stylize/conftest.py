@@ -22,7 +22,8 @@ SCENE = {
     "cameras": [{"position": [0.4, -3.0, 1.3], "look_at": [0, 0, 0.4], "fov": 50,
                  "motion": [{"type": "orbit", "degrees": 12}]}],
     "render": {"passes": ["rgb", "depth", "segmentation", "normals", "flow_backward",
-                          "occlusion_backward"]},
+                          "occlusion_backward"],
+               "control": ["depth"]},
 }
 
 
