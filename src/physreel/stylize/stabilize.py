@@ -80,7 +80,7 @@ class Stabilizer:
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def _backward(frames: RenderFrames, t: int) -> tuple[np.ndarray, np.ndarray]:
+def backward_flow(frames: RenderFrames, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact flow t -> t-1 and its occlusion: the rendered passes when present, else computed."""
     if frames.has("flow_backward") and frames.has("occlusion_backward"):
         return np.asarray(frames.array("flow_backward")[t]), np.asarray(frames.array("occlusion_backward")[t])
@@ -113,7 +113,7 @@ def stabilized_frames(frames: RenderFrames, stylizer: Callable, alpha: float = 0
         if t == 0:
             yield t, stab.step(styled)
             continue
-        flow, occ = _backward(frames, t)
+        flow, occ = backward_flow(frames, t)
         safe = ~occ & landing_taps_match(flow, np.asarray(seg[t]), np.asarray(seg[t - 1]))
         yield t, stab.step(styled, flow, safe)
 
