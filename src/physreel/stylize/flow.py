@@ -78,15 +78,20 @@ def landing_taps_match(flow: np.ndarray, seg_t: np.ndarray, seg_k: np.ndarray) -
     # sample position in index space (pixel centres at integers), as rendering.flow.warp
     x = np.clip(np.arange(w, dtype=np.float32) + flow[..., 0], 0, w - 1)
     y = np.clip(np.arange(h, dtype=np.float32)[:, None] + flow[..., 1], 0, h - 1)
-    x0 = np.floor(x).astype(np.intp)
-    y0 = np.floor(y).astype(np.intp)
-    x1 = np.minimum(x0 + 1, w - 1)
-    y1 = np.minimum(y0 + 1, h - 1)
-    # a tap with zero bilinear weight (landing exactly on a pixel row/column) does not count
-    x1 = np.where(x > x0, x1, x0)
-    y1 = np.where(y > y0, y1, y0)
-    return ((seg_k[y0, x0] == seg_t) & (seg_k[y0, x1] == seg_t)
-            & (seg_k[y1, x0] == seg_t) & (seg_k[y1, x1] == seg_t))
+    x0 = x.astype(np.intp)  # floor: x >= 0
+    y0 = y.astype(np.intp)
+    # the second tap, unless the landing point is exactly on a pixel column/row (zero weight)
+    dx = ((x > x0) & (x0 < w - 1)).astype(np.intp)
+    dy = ((y > y0) & (y0 < h - 1)).astype(np.intp) * w
+    i00 = (y0 * w + x0).ravel()
+    dx, dy = dx.ravel(), dy.ravel()
+    flat = np.ascontiguousarray(seg_k).ravel()
+    own = np.ascontiguousarray(seg_t).ravel()
+    ok = flat[i00] == own
+    ok &= flat[i00 + dx] == own
+    ok &= flat[i00 + dy] == own
+    ok &= flat[i00 + dx + dy] == own
+    return ok.reshape(h, w)
 
 
 def warp_safe(res: FlowResult, seg_t: np.ndarray, seg_k: np.ndarray) -> np.ndarray:

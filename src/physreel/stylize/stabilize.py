@@ -72,9 +72,10 @@ class Stabilizer:
             out = cur
         else:
             warped = warp_image(self._prev, flow_back)
-            out = cur.copy()
-            m = safe if safe is not None else np.ones(cur.shape[:2], dtype=bool)
-            out[m] += self.alpha * (warped[m] - cur[m])
+            warped -= cur
+            warped *= self.alpha
+            warped += cur  # cur + alpha * (warp(prev) - cur)
+            out = warped if safe is None else np.where(safe[..., None], warped, cur)
         # the recurrence runs in float: rounding every frame would bias dark/bright drift
         self._prev = out
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
