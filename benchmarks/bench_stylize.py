@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "stylize"))
 
 from conftest import SCENE, Flicker  # noqa: E402
-
 from physreel import load_scene, write  # noqa: E402
 from physreel.stylize.flow import flow_between, landing_taps_match  # noqa: E402
 from physreel.stylize.metrics import sharpness, warp_error  # noqa: E402

@@ -152,8 +152,12 @@ def test_animatediff_windows_follow_the_frame_rule(torch, fresh_render):
 @pytest.mark.diffusers
 @pytest.mark.slow
 def test_cogvideox_fun_control_gets_4k_plus_1_frames_of_16_pixel_multiples(torch, render_dir):
-    from diffusers import (AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXFunControlPipeline,
-                           CogVideoXTransformer3DModel)
+    from diffusers import (
+        AutoencoderKLCogVideoX,
+        CogVideoXDDIMScheduler,
+        CogVideoXFunControlPipeline,
+        CogVideoXTransformer3DModel,
+    )
 
     torch.manual_seed(0)
     transformer = CogVideoXTransformer3DModel(
@@ -184,7 +188,12 @@ def test_cogvideox_fun_control_gets_4k_plus_1_frames_of_16_pixel_multiples(torch
 @pytest.mark.diffusers
 @pytest.mark.slow
 def test_wan_vace_gets_the_control_video_and_a_white_mask(torch, render_dir):
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanVACEPipeline, WanVACETransformer3DModel
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanVACEPipeline,
+        WanVACETransformer3DModel,
+    )
 
     torch.manual_seed(0)
     transformer = WanVACETransformer3DModel(

@@ -7,7 +7,12 @@ import pytest
 
 import physreel
 from physreel.errors import ArgumentError, InputError
-from physreel.stylize.flow import flow_between, landing_taps_match, occlusion_between, warp_safe_between
+from physreel.stylize.flow import (
+    flow_between,
+    landing_taps_match,
+    occlusion_between,
+    warp_safe_between,
+)
 from physreel.stylize.source import RenderFrames
 
 

@@ -11,7 +11,13 @@ from physreel.errors import ArgumentError
 from physreel.stylize.flow import landing_taps_match
 from physreel.stylize.metrics import sharpness, warp_error
 from physreel.stylize.source import RenderFrames
-from physreel.stylize.stabilize import Stabilizer, key_indices, keyframe_frames, raw_frames, stabilized_frames
+from physreel.stylize.stabilize import (
+    Stabilizer,
+    key_indices,
+    keyframe_frames,
+    raw_frames,
+    stabilized_frames,
+)
 
 
 def _errors(fr: RenderFrames, outputs: list[np.ndarray], start: int = 4) -> dict:
