@@ -54,8 +54,12 @@ def test_stylize_writes_video_pngs_and_manifest(fresh_render):
 def test_same_input_same_bytes_and_rerun_replaces_our_own_file(fresh_render):
     physreel.stylize(fresh_render, "lineart", stabilize=False)
     first = (fresh_render / "main" / "stylized" / "lineart.mp4").read_bytes()
-    physreel.stylize(fresh_render, "lineart", stabilize=False)
+    physreel.stylize(fresh_render, "lineart", stabilize=False, frames_png=True)
     assert (fresh_render / "main" / "stylized" / "lineart.mp4").read_bytes() == first
+    # a later run without PNGs removes our own PNGs of the earlier one (they would be stale)
+    physreel.stylize(fresh_render, "lineart", stabilize=True)
+    assert not (fresh_render / "main" / "stylized" / "lineart").exists()
+    assert _manifest(fresh_render)["stylized"]["lineart"]["frames_png"] is None
 
 
 def test_never_overwrites_a_file_physreel_did_not_write(fresh_render):

@@ -110,6 +110,9 @@ def stylize(render_dir: str | os.PathLike, stylizer: str | Callable, stabilize: 
             entry = _write(gen, frames, dest, name, frames_png, progress)
         finally:
             frames.close()
+        old = manifest.get("stylized", {}).get(name) or {}
+        if not frames_png and old.get("frames_png") and (dest / name).is_dir():
+            shutil.rmtree(dest / name)  # our own PNGs of an earlier run: stale next to the new video
         entry.update({"stylizer": name, "needs": list(stylizer_needs(styl)),
                       "stabilize": {"none": None, "recurrent": {"mode": "recurrent", "alpha": alpha},
                                     "keyframes": {"mode": "keyframes", "every": keyframes}}[mode]})
