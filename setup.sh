@@ -2,7 +2,8 @@
 # Set physreel up on a fresh Debian/Ubuntu machine: system GL libraries (only when missing),
 # a virtual environment in .venv, and the package with its test tools.
 #   ./setup.sh            # core
-#   ./setup.sh --all      # core + optional extras (Ray, parquet, CoACD) + test tools
+#   ./setup.sh --all      # core + optional extras (Ray, parquet, CoACD, OpenCV, ONNX Runtime,
+#                         # torch 2.13 CPU + diffusers) + test tools
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -37,12 +37,14 @@ _LAZY = {
     "load_scene_data": "physreel.scene.loader",
     "Scene": "physreel.scene.models",
     "Trajectory": "physreel.physics.trajectory",
+    "stylize": "physreel.stylize",
+    "flow_between": "physreel.stylize.flow",
 }
 
 __all__ = [
     "ArgumentError", "Assembly", "AssetError", "GLError", "InputError", "PhysreelError", "RenderError", "Scene",
-    "SceneError", "SimulationError", "Trajectory", "build", "load", "load_scene", "load_scene_data", "render",
-    "simulate", "with_overrides", "write",
+    "SceneError", "SimulationError", "Trajectory", "build", "flow_between", "load", "load_scene", "load_scene_data", "render",
+    "simulate", "stylize", "with_overrides", "write",
 ]
 
 
@@ -50,7 +52,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'physreel' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    # a subpackage named like the attribute is the attribute (physreel.stylize is callable)
+    value = import_module(module) if module == f"physreel.{name}" else getattr(import_module(module), name)
     globals()[name] = value
     return value
 

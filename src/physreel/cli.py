@@ -196,10 +196,12 @@ def _register_commands() -> None:
     """Attach the command groups that live in their own modules."""
     from .cli_assets import assets
     from .cli_batch import batch, export
+    from .cli_stylize import stylize
 
     main.add_command(assets)
     main.add_command(batch)
     main.add_command(export)
+    main.add_command(stylize)
 
 
 _register_commands()
