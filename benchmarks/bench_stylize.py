@@ -23,11 +23,16 @@ sys.path.insert(0, str(ROOT / "tests" / "stylize"))
 
 from conftest import SCENE, Flicker  # noqa: E402
 from physreel import load_scene, write  # noqa: E402
-from physreel.stylize.flow import flow_between, landing_taps_match  # noqa: E402
-from physreel.stylize.metrics import sharpness, warp_error  # noqa: E402
-from physreel.stylize.source import RenderFrames  # noqa: E402
-from physreel.stylize.stabilize import Stabilizer, keyframe_frames, raw_frames, stabilized_frames  # noqa: E402
-from physreel.stylize.toon import Toon  # noqa: E402
+from physreel.stylization.flow import flow_between, landing_taps_match  # noqa: E402
+from physreel.stylization.metrics import sharpness, warp_error  # noqa: E402
+from physreel.stylization.source import RenderFrames  # noqa: E402
+from physreel.stylization.stabilize import (  # noqa: E402
+    Stabilizer,
+    keyframe_frames,
+    raw_frames,
+    stabilized_frames,
+)
+from physreel.stylization.toon import Toon  # noqa: E402
 
 
 def errors(fr, outs):

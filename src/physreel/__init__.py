@@ -37,8 +37,8 @@ _LAZY = {
     "load_scene_data": "physreel.scene.loader",
     "Scene": "physreel.scene.models",
     "Trajectory": "physreel.physics.trajectory",
-    "stylize": "physreel.stylize",
-    "flow_between": "physreel.stylize.flow",
+    "stylize": "physreel.stylization",
+    "flow_between": "physreel.stylization",
 }
 
 __all__ = [
@@ -52,8 +52,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'physreel' has no attribute {name!r}")
-    # a subpackage named like the attribute is the attribute (physreel.stylize is callable)
-    value = import_module(module) if module == f"physreel.{name}" else getattr(import_module(module), name)
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
@@ -69,3 +68,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .physics.trajectory import Trajectory
     from .scene.loader import load_scene, load_scene_data
     from .scene.models import Scene
+    from .stylization import flow_between, stylize

@@ -9,7 +9,7 @@ import click
 
 
 def _style_help() -> str:
-    from .stylize.registry import entries
+    from .stylization.registry import entries
 
     lines = [f"{e.name}: {e.summary}" + (f" [physreel[{e.extra}]]" if e.extra else "")
              for e in sorted(entries().values(), key=lambda e: e.name)]
@@ -41,8 +41,8 @@ def stylize(render_dir: Path, style: str, stabilize: bool, keyframes: int | None
             options: tuple[str, ...], out: Path | None, frames_png: bool) -> None:
     """Stylise the frames of RENDER_DIR into <camera>/stylized/<style>.mp4."""
     from .cli import _run
-    from .stylize.run import parse_options
-    from .stylize.run import stylize as run_stylize
+    from .stylization.run import parse_options
+    from .stylization.run import stylize as run_stylize
 
     def run() -> None:
         res = run_stylize(render_dir, style, stabilize=stabilize, keyframes=keyframes, alpha=alpha, camera=camera,

@@ -1,4 +1,4 @@
-"""Exact flow, occlusion and warp-safety between any two frames (physreel.stylize.flow)."""
+"""Exact flow, occlusion and warp-safety between any two frames (physreel.stylization.flow)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import pytest
 
 import physreel
 from physreel.errors import ArgumentError, InputError
-from physreel.stylize.flow import (
+from physreel.stylization.flow import (
     flow_between,
     landing_taps_match,
     occlusion_between,
     warp_safe_between,
 )
-from physreel.stylize.source import RenderFrames
+from physreel.stylization.source import RenderFrames
 
 
 def test_neighbour_flow_matches_the_rendered_backward_pass(render_dir):
@@ -79,7 +79,7 @@ def test_the_ball_is_occluded_where_it_has_moved_away(render_dir):
 
 def test_physreel_exports_flow_between(render_dir):
     assert physreel.flow_between is flow_between
-    assert physreel.stylize.flow_between is flow_between
+    assert physreel.stylization.flow_between is flow_between
 
 
 def test_bad_frame_and_missing_pass_are_clear_errors(render_dir, tmp_path, stylize_scene):

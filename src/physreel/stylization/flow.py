@@ -35,7 +35,7 @@ def flow_between(render, t: int, k: int, camera: str | None = None) -> FlowResul
     Parameters
     ----------
     render : render folder path, :class:`~physreel.outputs.reader.RenderOutput` or
-        :class:`~physreel.stylize.source.RenderFrames` (reuse one for many calls)
+        :class:`~physreel.stylization.source.RenderFrames` (reuse one for many calls)
     t, k : int
         Frame indices (``k`` may be before or after ``t``; ``k == t`` gives zero flow).
     camera : camera name (default: the first)

@@ -3,7 +3,7 @@
     import physreel
     physreel.stylize("renders/glass_drop", "toon")                    # -> main/stylized/toon.mp4
     physreel.stylize("renders/glass_drop", my_fn, stabilize=True)     # any (bundle) -> image
-    res = physreel.stylize.flow_between("renders/glass_drop", 10, 3)  # exact flow 10 -> 3
+    res = physreel.stylization.flow_between("renders/glass_drop", 10, 3)  # exact flow 10 -> 3
 
 ``stylize`` reads a render folder (or a frame stream), never the simulation.  Parts:
 
@@ -14,16 +14,9 @@
 - :mod:`.noise` flow-warped Gaussian noise for noise-warping video models
 - :mod:`.toon`, :mod:`.lineart` built-in stylizers; :mod:`.opencv`, :mod:`.onnx` optional ones
 - :mod:`.diffusion` adapters to diffusers pipelines, :mod:`.comfyui` ComfyUI nodes (extras)
-
-The package itself is callable — ``physreel.stylize(render_dir, stylizer)`` is
-:func:`physreel.stylize.run.stylize` — because the issue-facing function and the package share
-the name ``stylize`` and a submodule import would otherwise replace one with the other.
 """
 
 from __future__ import annotations
-
-import sys
-import types
 
 from .flow import flow_between, landing_taps_match, occlusion_between, warp_safe_between
 from .registry import ENTRY_POINT_GROUP, Stylizer, StylizerEntry, entries, lookup, register, resolve
@@ -39,16 +32,8 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name == "warped_noise":  # numpy only, but keep `import physreel.stylize` lean
+    if name == "warped_noise":  # numpy only, but keep `import physreel.stylization` lean
         from .noise import warped_noise
 
         return warped_noise
-    raise AttributeError(f"module 'physreel.stylize' has no attribute {name!r}")
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return stylize(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+    raise AttributeError(f"module 'physreel.stylization' has no attribute {name!r}")

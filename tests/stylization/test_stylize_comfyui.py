@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from physreel.stylize.comfyui import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS
-from physreel.stylize.noise import warped_noise_array
-from physreel.stylize.source import RenderFrames
-from physreel.stylize.stabilize import stabilized_frames
+from physreel.stylization.comfyui import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS
+from physreel.stylization.noise import warped_noise_array
+from physreel.stylization.source import RenderFrames
+from physreel.stylization.stabilize import stabilized_frames
 
 torch = pytest.importorskip("torch", reason="ComfyUI nodes exchange torch tensors: pip install 'physreel[diffusers]'")
 

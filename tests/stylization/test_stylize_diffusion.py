@@ -11,8 +11,8 @@ from PIL import Image
 
 import physreel
 from physreel.errors import ArgumentError, InputError
-from physreel.stylize.diffusion import crop_box, fit_frame_count, pipeline_inputs
-from physreel.stylize.source import RenderFrames
+from physreel.stylization.diffusion import crop_box, fit_frame_count, pipeline_inputs
+from physreel.stylization.source import RenderFrames
 
 
 def _png(render, t, kind="depth"):
@@ -97,7 +97,7 @@ def _capture_vae_encode(pipe):
 def test_controlnet_stylizer_feeds_the_exact_control_frames(torch, fresh_render):
     from diffusers import DDIMScheduler, StableDiffusionControlNetPipeline
 
-    from physreel.stylize.diffusion import PipelineStylizer
+    from physreel.stylization.diffusion import PipelineStylizer
 
     unet, controlnet, vae = _sd_parts(torch)
     pipe = StableDiffusionControlNetPipeline(vae=vae, text_encoder=None, tokenizer=None, unet=unet, controlnet=controlnet,
@@ -127,7 +127,7 @@ def test_controlnet_stylizer_feeds_the_exact_control_frames(torch, fresh_render)
 def test_animatediff_windows_follow_the_frame_rule(torch, fresh_render):
     from diffusers import AnimateDiffControlNetPipeline, DDIMScheduler, MotionAdapter
 
-    from physreel.stylize.diffusion import PipelineStylizer
+    from physreel.stylization.diffusion import PipelineStylizer
 
     unet, controlnet, vae = _sd_parts(torch)
     adapter = MotionAdapter(block_out_channels=(4, 8), motion_layers_per_block=1, motion_norm_num_groups=2,

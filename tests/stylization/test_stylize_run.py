@@ -16,8 +16,8 @@ from click.testing import CliRunner
 import physreel
 from physreel.cli import main
 from physreel.errors import ArgumentError, InputError, RenderError
-from physreel.stylize import registry
-from physreel.stylize.source import RenderFrames
+from physreel.stylization import registry
+from physreel.stylization.source import RenderFrames
 
 
 def _manifest(render, cam="main"):
@@ -37,8 +37,8 @@ def test_stylize_writes_video_pngs_and_manifest(fresh_render):
     pngs = sorted((fresh_render / "main" / "stylized" / "toon").glob("*.png"))
     assert len(pngs) == 24
     # the PNGs are exactly what the stabiliser produced; the video is their lossy encoding
-    from physreel.stylize.stabilize import stabilized_frames
-    from physreel.stylize.toon import Toon
+    from physreel.stylization.stabilize import stabilized_frames
+    from physreel.stylization.toon import Toon
 
     fr = RenderFrames(fresh_render)
     toon = Toon()

@@ -67,7 +67,7 @@ def stylize(render_dir: str | os.PathLike, stylizer: str | Callable, stabilize: 
     ----------
     render_dir : a folder written by ``physreel render`` / :func:`physreel.write`
     stylizer : a registered name (``"toon"``, ``"lineart"``...), ``"module:callable"`` or a
-        callable ``(bundle) -> (H, W, 3) uint8`` (see :mod:`physreel.stylize.registry`)
+        callable ``(bundle) -> (H, W, 3) uint8`` (see :mod:`physreel.stylization.registry`)
     stabilize : blend with the previous output warped by the exact flow (needs the ``depth``
         and ``segmentation`` passes)
     keyframes : stylise only every k-th frame and propagate between keys by flow (replaces the

@@ -6,7 +6,7 @@ Two modes, both streaming (a handful of frames in memory whatever the clip lengt
   frame with the exact backward flow and blended with the current stylised frame,
   ``out_t = alpha * warp(out_{t-1}) + (1 - alpha) * styled_t``, only where the pixel is
   *warp-safe*: not occluded in the previous frame and all four bilinear taps of its landing
-  point on its own object (:func:`~physreel.stylize.flow.landing_taps_match`).  Elsewhere —
+  point on its own object (:func:`~physreel.stylization.flow.landing_taps_match`).  Elsewhere —
   newly revealed surfaces, the trailing edge of moving objects, pixels entering the frame — the
   output restarts from the stylised frame, so nothing of another surface is dragged along.
 - **key frames** (:func:`keyframe_frames`): only every k-th frame (and the last) is stylised;

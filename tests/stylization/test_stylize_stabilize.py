@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from physreel.errors import ArgumentError
-from physreel.stylize.flow import landing_taps_match
-from physreel.stylize.metrics import sharpness, warp_error
-from physreel.stylize.source import RenderFrames
-from physreel.stylize.stabilize import (
+from physreel.stylization.flow import landing_taps_match
+from physreel.stylization.metrics import sharpness, warp_error
+from physreel.stylization.source import RenderFrames
+from physreel.stylization.stabilize import (
     Stabilizer,
     key_indices,
     keyframe_frames,
@@ -118,7 +118,7 @@ def test_keyframes_propagate_keys_by_exact_flow(render_dir, flicker):
 
 
 def test_stabilised_output_keeps_most_of_the_sharpness(render_dir):
-    from physreel.stylize.toon import Toon
+    from physreel.stylization.toon import Toon
 
     fr = RenderFrames(render_dir)
     toon = Toon()

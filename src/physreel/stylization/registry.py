@@ -8,7 +8,7 @@ for by name, ``bundle.view`` (the camera: ``K``, ``world_to_camera``), ``bundle.
 - ``name`` (str): names the output ``<camera>/stylized/<name>.mp4`` (default ``__name__``);
 - ``needs`` (sequence of pass names): passes put into the bundle (default ``("rgb",)``);
 - ``prepare(frames)``: called once per camera before the first frame with the
-  :class:`~physreel.stylize.source.RenderFrames` being stylised (metadata, object colours...).
+  :class:`~physreel.stylization.source.RenderFrames` being stylised (metadata, object colours...).
 
 Stylizers are registered by name.  Third-party packages register theirs through the entry point
 group ``physreel.stylizers``; an entry point names a :class:`StylizerEntry`, a class (its
@@ -102,19 +102,19 @@ def register(entry: StylizerEntry) -> StylizerEntry:
 
 
 _BUILTIN = (
-    StylizerEntry("toon", "physreel.stylize.toon:Toon", ("rgb", "segmentation", "normals", "depth"),
+    StylizerEntry("toon", "physreel.stylization.toon:Toon", ("rgb", "segmentation", "normals", "depth"),
                   "cel shading: flat colour per object, light bands from the normals, geometric outlines",
                   aliases=("cel",)),
-    StylizerEntry("lineart", "physreel.stylize.lineart:LineArt", ("segmentation", "depth", "normals"),
+    StylizerEntry("lineart", "physreel.stylization.lineart:LineArt", ("segmentation", "depth", "normals"),
                   "black geometric lines on white: silhouettes, depth jumps and creases",
                   aliases=("lines",)),
-    StylizerEntry("cv-stylize", "physreel.stylize.opencv:CvStylization", ("rgb",),
+    StylizerEntry("cv-stylize", "physreel.stylization.opencv:CvStylization", ("rgb",),
                   "OpenCV's edge-aware painterly filter (cv2.stylization)", extra="opencv"),
-    StylizerEntry("cv-pencil", "physreel.stylize.opencv:CvPencil", ("rgb",),
+    StylizerEntry("cv-pencil", "physreel.stylization.opencv:CvPencil", ("rgb",),
                   "OpenCV's pencil sketch (cv2.pencilSketch)", extra="opencv"),
-    StylizerEntry("cv-smooth", "physreel.stylize.opencv:CvSmooth", ("rgb",),
+    StylizerEntry("cv-smooth", "physreel.stylization.opencv:CvSmooth", ("rgb",),
                   "OpenCV's edge-preserving smoothing (cv2.edgePreservingFilter)", extra="opencv"),
-    StylizerEntry("onnx", "physreel.stylize.onnx:OnnxStyle", ("rgb",),
+    StylizerEntry("onnx", "physreel.stylization.onnx:OnnxStyle", ("rgb",),
                   "a fast-neural-style ONNX network you supply: --option model=PATH.onnx", extra="onnx"),
 )
 for _e in _BUILTIN:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from physreel.errors import ArgumentError
-from physreel.stylize.flow import flow_between
-from physreel.stylize.noise import carry_noise, warped_noise, warped_noise_array
-from physreel.stylize.source import RenderFrames
+from physreel.stylization.flow import flow_between
+from physreel.stylization.noise import carry_noise, warped_noise, warped_noise_array
+from physreel.stylization.source import RenderFrames
 
 
 def _white(z: np.ndarray) -> None:
@@ -48,7 +48,7 @@ def test_every_frame_is_white_and_noise_follows_the_flow(render_dir):
 
 def test_slow_motion_accumulates_instead_of_rounding_away():
     """A uniform drift of 0.25 px per frame moves the noise pattern by 2 px in 8 frames."""
-    from physreel.stylize.noise import NoiseWarper
+    from physreel.stylization.noise import NoiseWarper
 
     h, w = 20, 40
     warper = NoiseWarper(1, h, w, np.random.default_rng(0))

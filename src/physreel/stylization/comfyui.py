@@ -1,14 +1,14 @@
 """ComfyUI nodes (plain classes; ComfyUI is not needed to import or test them).
 
 Install: make a folder ``ComfyUI/custom_nodes/physreel/`` with an ``__init__.py`` containing
-``from physreel.stylize.comfyui import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS``, in a
+``from physreel.stylization.comfyui import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS``, in a
 ComfyUI whose Python has physreel installed.
 
 - **Load physreel render**: ``IMAGE`` (RGB frames), ``IMAGE`` (a control video), ``MASK``
   (pixels of the objects, or of one named object), ``LATENT`` (flow-warped noise at 1/8
   resolution, for noise-warping video models).
 - **physreel Stabilize**: removes flicker from stylised frames (``IMAGE``) of a render with the
-  exact flow (:class:`~physreel.stylize.stabilize.Stabilizer`).
+  exact flow (:class:`~physreel.stylization.stabilize.Stabilizer`).
 
 ComfyUI's types: ``IMAGE`` is a float32 torch tensor (B, H, W, 3) in 0..1, ``MASK`` (B, H, W)
 in 0..1, ``LATENT`` a dict ``{"samples": (B, C, H/8, W/8)}``.

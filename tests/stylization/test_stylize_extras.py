@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import physreel
-from physreel.stylize.extras import MissingExtra
-from physreel.stylize.registry import lookup
-from physreel.stylize.source import RenderFrames
+from physreel.stylization.extras import MissingExtra
+from physreel.stylization.registry import lookup
+from physreel.stylization.source import RenderFrames
 
 
 def test_a_missing_extra_says_what_to_install(monkeypatch):

@@ -52,7 +52,7 @@ class Flicker:
     name = "flicker"
 
     def __init__(self, gain: float = 0.25, noise: float = 20.0):
-        from physreel.stylize.toon import Toon
+        from physreel.stylization.toon import Toon
 
         self.toon = Toon()
         self.needs = self.toon.needs

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from physreel.outputs.control import edges_geometric
-from physreel.stylize.lineart import LineArt
-from physreel.stylize.source import RenderFrames
-from physreel.stylize.toon import DEFAULT_KEY, Toon, key_light_direction
+from physreel.stylization.lineart import LineArt
+from physreel.stylization.source import RenderFrames
+from physreel.stylization.toon import DEFAULT_KEY, Toon, key_light_direction
 
 RUBBER = np.array([0xBF, 0x1F, 0x1A], np.float32)  # the ball's material colour (sRGB)
 
