@@ -186,11 +186,9 @@ class Registry(Generic[E]):
     Parameters
     ----------
     kind : "pass" or "control" (for messages)
-    flag : the command-line flag that takes these names (for messages)
     """
 
     kind: str
-    flag: str
     _entries: dict[str, E] = field(default_factory=dict)
     _aliases: dict[str, str] = field(default_factory=dict)
     #: the other registry, for "'edges' is a control" hints
@@ -256,7 +254,7 @@ class Registry(Generic[E]):
         if near:
             msg += f" (did you mean {near[0]!r}?)"
         elif self.other is not None and name in self.other:
-            msg += f" ({name!r} is a {self.other.kind}: use {self.other.flag} {name})"
+            msg += f" ({name!r} is a {self.other.kind}, not a {self.kind})"
         plural = "passes" if self.kind == "pass" else f"{self.kind}s"
         return f"{msg}; {plural} are: {', '.join(self.names)} (or {ALL})"
 
@@ -298,9 +296,9 @@ def closure(registry: Registry[Pass], names: Sequence[str]) -> list[str]:
 
 
 #: Every render pass, in canonical order (the order of registration).
-PASSES: Registry[Pass] = Registry("pass", "--passes")
+PASSES: Registry[Pass] = Registry("pass")
 #: Every conditioning control, in canonical order.
-CONTROLS: Registry[Control] = Registry("control", "--control")
+CONTROLS: Registry[Control] = Registry("control")
 PASSES.other, CONTROLS.other = CONTROLS, PASSES
 
 
