@@ -30,18 +30,32 @@ def depth_control(depth: np.ndarray, near: float, far: float) -> np.ndarray:
     (H, W, 3) uint8
         ``round(255 * (1/d - 1/far) / (1/near - 1/far))`` in all three channels; background 0.
     """
+    fg, val = inverse_depth_255(depth, near, far, "depth_control")
+    val = np.where(fg, np.rint(val), 0).astype(np.uint8)
+    return np.repeat(val[..., None], 3, axis=2)
+
+
+def inverse_depth_255(depth: np.ndarray, near: float, far: float, who: str = "depth_control"
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse depth scaled to 0..255 with a clip-wide range (shared with the depth preview).
+
+    Returns
+    -------
+    fg : (H, W) bool
+        Foreground (depth > 0).
+    val : (H, W) float32
+        ``(1/d - 1/far) / (1/near - 1/far) * 255`` clipped to [0, 255] (0 where background).
+    """
     if not 0 < near < far:
         raise InputError(
-            f"depth_control: need 0 < near < far, got near={near}, far={far}; take the range "
+            f"{who}: need 0 < near < far, got near={near}, far={far}; take the range "
             "from clip_depth_range()"
         )
     d = np.asarray(depth, dtype=np.float32)
     fg = d > 0
     inv = np.divide(1.0, d, out=np.zeros_like(d), where=fg)
     lo, hi = np.float32(1.0 / far), np.float32(1.0 / near)
-    val = np.clip((inv - lo) * (np.float32(255.0) / (hi - lo)), 0, 255)
-    val = np.where(fg, np.rint(val), 0).astype(np.uint8)
-    return np.repeat(val[..., None], 3, axis=2)
+    return fg, np.clip((inv - lo) * (np.float32(255.0) / (hi - lo)), 0, 255)
 
 
 class DepthRangeAccumulator:
