@@ -134,6 +134,24 @@ def test_a_registered_pass_is_a_valid_scene_name_in_the_schema_help_and_readme_t
     assert "| `inverse_depth` | `inverse_depth.npy` | float32 1/m |" in passes_table()
 
 
+def test_registering_checks_names_and_needs():
+    with pytest.raises(ValueError, match="already registered"):
+        register_pass(Pass(name="depth_copy", aliases=("depth",), compute=lambda f, s: None))
+    with pytest.raises(ValueError, match="needs \\['seg', 'uv'\\]"):
+        register_pass(Pass(name="x", compute=lambda f, s: None, needs=Needs(passes=("seg",), render=("uv",))))
+    with pytest.raises(ValueError, match="exactly one of frame= or clip="):
+        Control(name="y", needs=(), meaning="")
+    assert "depth_copy" not in PASSES and "x" not in PASSES
+
+
+def test_bundles_answer_to_aliases_and_name_what_is_missing():
+    data = scene_dict([], duration=0.1, resolution=[32, 24])
+    b = next(iter(physreel.render(data, passes=["seg"])))
+    assert list(b) == ["segmentation"] and b["seg"] is b["segmentation"] and (b["seg"] == 1).any()
+    with pytest.raises(KeyError, match="pass 'depth' was not rendered; this bundle has segmentation"):
+        b["depth"]
+
+
 # --------------------------------------------------------------------------------- names
 
 

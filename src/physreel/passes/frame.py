@@ -122,5 +122,8 @@ class Frame:
     def __getitem__(self, name: str) -> Any:
         """Pass ``name`` at this frame (computed once, on first use)."""
         if name not in self._values:
+            if name not in self._passes:
+                raise KeyError(f"pass {name!r} is not computed in this stream: the pass that reads it must "
+                               f"list it in Needs(passes=...)")
             self._values[name] = self._passes[name].compute(self, self._states.get(name))
         return self._values[name]

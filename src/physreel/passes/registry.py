@@ -303,14 +303,27 @@ PASSES.other, CONTROLS.other = CONTROLS, PASSES
 
 
 def register_pass(entry: Pass, *, replace: bool = False) -> Pass:
-    """Add a pass to :data:`PASSES` (what it needs must be registered first)."""
-    for n in entry.needs.passes:
-        PASSES.canonical(n)
+    """Add a pass to :data:`PASSES` (the passes it needs must be registered first).
+
+    Raises
+    ------
+    ValueError
+        A name already taken, or needs that do not exist.
+    """
+    from .frame import RENDER_OUTPUTS
+
+    bad = [n for n in entry.needs.passes if n not in PASSES.names]  # canonical names only
+    bad += [r for r in entry.needs.render if r not in RENDER_OUTPUTS]
+    bad += [n for n in entry.needs.neighbours if n not in ("prev", "next")]
+    if bad:
+        raise ValueError(f"pass {entry.name!r} needs {bad}, which do not exist (passes: {PASSES.names}; "
+                         f"renderer outputs: {list(RENDER_OUTPUTS)}; neighbours: prev, next)")
     return PASSES.add(entry, replace=replace)
 
 
 def register_control(entry: Control, *, replace: bool = False) -> Control:
     """Add a control to :data:`CONTROLS` (the passes it needs must be registered first)."""
-    for n in entry.needs:
-        PASSES.canonical(n)
+    bad = [n for n in entry.needs if n not in PASSES.names]
+    if bad:
+        raise ValueError(f"control {entry.name!r} needs passes {bad}, which do not exist (passes: {PASSES.names})")
     return CONTROLS.add(entry, replace=replace)
