@@ -291,3 +291,17 @@ def test_cli_help_lists_every_registered_name():
     text = " ".join(CliRunner().invoke(main, ["render", "--help"]).output.split())
     for name in PASSES.names + CONTROLS.names + ["seg=segmentation", "normals=normal"]:
         assert name in text
+
+
+def test_the_readme_example_pass_runs_as_written():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("import numpy as np\nfrom physreel.passes import Doc, Needs, Pass, register_pass")
+    code = readme[start:readme.index("```", start)]
+    try:
+        exec(compile(code, "README.md", "exec"), {})
+        data = scene_dict([], duration=0.1, resolution=[32, 24], cameras=[{"position": [0, 0, 2], "look_at": [0, 0, 0], "up": [0, 1, 0]}])
+        b = next(iter(physreel.render(data, passes=["inverse_depth", "depth"])))
+        assert np.allclose(b["inverse_depth"], 1 / b["depth"], rtol=1e-6)  # all floor, 2 m below
+    finally:
+        if "inverse_depth" in PASSES:
+            PASSES.remove("inverse_depth")

@@ -32,8 +32,8 @@ class Needs:
     render : names of renderer outputs (:data:`physreel.passes.frame.RENDER_OUTPUTS`): ``"rgb"``
         (the anti-aliased colour image) and ``"gt"`` (the exact float32 ground-truth render:
         depth, segmentation and normals without anti-aliasing).
-    passes : other passes read through ``frame[name]``; they are computed (not necessarily
-        written) first.
+    passes : other passes read through ``frame[name]`` (canonical names); they are computed on
+        first use, and written only when asked for.
     neighbours : ``"prev"`` and/or ``"next"``: the frame before / after is rendered too and
         offered as ``frame.prev`` / ``frame.next`` (None at the ends of the clip).
     """
@@ -49,7 +49,7 @@ class Doc:
 
     Attributes
     ----------
-    summary : one line for ``--help`` and docstrings.
+    summary : one line (the README's controls table).
     files : the README's "files" column (Markdown).
     convention : the README's "dtype, units, convention" column (Markdown).
     """
@@ -112,9 +112,9 @@ class Pass:
     scale : ``scale() -> accumulator``, optional
         A clip-wide range: an object with ``update(frame_value)`` and ``result()``, fed every
         frame while writing; its result goes to previews, controls, storages and the manifest.
-    preview : ``preview(files) -> iterable of (H, W, 3) uint8``, optional
+    preview : ``preview(files) -> iterable of (H, W, 3) uint8 | None``, optional
         Frames of the viewable ``<name>.mp4``, made after the clip from the written files
-        (:class:`~physreel.passes.files.ClipFiles`).
+        (:class:`~physreel.passes.files.ClipFiles`); None: no preview this time.
     """
 
     name: str
