@@ -202,6 +202,13 @@ def test_cli_names_blame_the_flag(tmp_path):
                                   "--passes", "rgb,segmentaton"])
     assert r.exit_code == 2 and "--passes: unknown pass 'segmentaton' (did you mean 'segmentation'?)" in r.output
     assert not (tmp_path / "o").exists()
+    r = CliRunner().invoke(main, ["batch", str(SCENES / "templates" / "falling_objects.yaml"), "-n", "1",
+                                  "-o", str(tmp_path / "b"), "-p", "rgb,nromals"])
+    assert r.exit_code == 2 and "--passes: unknown pass 'nromals' (did you mean 'normals'?)" in r.output
+    assert not (tmp_path / "b").exists()
+    from physreel.cli_batch import _passes
+
+    assert _passes(("depth,seg", "normal")) == ("depth", "segmentation", "normals") and _passes(("all",)) == tuple(PASSES.names)
 
 
 def test_reader_accepts_aliases_and_names_what_is_missing(tmp_path):
