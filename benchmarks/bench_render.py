@@ -39,13 +39,15 @@ def bench_physreel(sc, traj, geoms, passes, frames, repeats: int = 3):
 
 
 def _bench_once(sc, traj, geoms, passes, frames):
+    from physreel.outputs.writer import body_geometries
+    from physreel.passes import Clip
     from physreel.rendering.passes import render_passes
     from physreel.rendering.stream import camera_views, open_renderer
 
     w, h = sc.resolution
     with open_renderer(geoms, traj, w, h) as r:  # geoms: the Assembly
         views = camera_views(sc, sc.cameras[0], traj, w, h)
-        it = render_passes(r, traj, views, "main", passes)
+        it = iter(render_passes(r, Clip(geoms, traj, "main", views, body_geometries(geoms, traj)), passes))
         next(it)  # compile shaders, upload meshes
         t = time.perf_counter()
         n = 0

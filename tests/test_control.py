@@ -6,21 +6,6 @@ import numpy as np
 import pytest
 
 from physreel.errors import InputError
-from physreel.outputs.control import (
-    ADE20K_CLASSES,
-    ADE20K_PALETTE,
-    DepthRangeAccumulator,
-    ade20k_class,
-    ade20k_lut,
-    canny,
-    clip_depth_range,
-    depth_control,
-    edges_geometric,
-    normal_control,
-    seg_control,
-    track_colors,
-    tracking_video_frame,
-)
 from physreel.outputs.formats import (
     depth_to_mm_uint16,
     read_flo,
@@ -36,6 +21,18 @@ from physreel.outputs.visualize import (
     flow_to_color,
     make_colorwheel,
 )
+from physreel.passes.controls.canny import canny
+from physreel.passes.controls.depth import DepthRangeAccumulator, clip_depth_range, depth_control
+from physreel.passes.controls.edges import edges_geometric
+from physreel.passes.controls.normal import normal_control
+from physreel.passes.controls.seg import (
+    ADE20K_CLASSES,
+    ADE20K_PALETTE,
+    ade20k_class,
+    ade20k_lut,
+    seg_control,
+)
+from physreel.passes.controls.tracks import track_colors, tracking_video_frame
 from test_flow import make_camera, raycast, sphere_pose
 
 # ------------------------------------------------------------------------------- depth
@@ -244,6 +241,23 @@ def test_ade20k_tables_and_mapping():
     assert ade20k_class("frobnicator", default="plaything") == 108
     lut = ade20k_lut(["ground", "ball", "box"])
     assert lut.tolist() == [-1, 3, 119, 41]
+
+
+def test_ade20k_data_file_is_the_standard_table():
+    """The table is data (physreel/data/ade20k.json); these hashes pin the 150 names and the
+    palette of the ADE20K benchmark (as in mmsegmentation / ControlNet)."""
+    import hashlib
+
+    assert hashlib.sha256(ADE20K_PALETTE.tobytes()).hexdigest()[:16] == "ce475c9151035eff"
+    assert hashlib.sha256("|".join(ADE20K_CLASSES).encode()).hexdigest()[:16] == "5450b184eb0b7e5e"
+
+
+def test_public_control_functions_are_reexported():
+    from physreel.outputs import control
+
+    for name in control.__all__:
+        assert getattr(control, name) is not None
+    assert control.depth_control is depth_control and control.canny is canny
 
 
 def test_seg_control_colours_by_class_and_background():

@@ -76,8 +76,9 @@ def render(
     Parameters
     ----------
     scene : path, dict, Scene or Assembly
-    passes : pass names: ``rgb``, ``depth``, ``segmentation``, ``normals``, ``flow_forward``,
-        ``flow_backward``, ``occlusion_forward``, ``occlusion_backward``, ``tracks``, ``boxes``
+    passes : pass names (:data:`physreel.passes.PASSES`: ``rgb``, ``depth``, ``segmentation``,
+        ``normals``, ``flow_forward``, ``flow_backward``, ``occlusion_*``, ``tracks``, ``boxes``;
+        aliases such as ``seg`` and ``all`` are accepted)
     camera : camera name (default: the scene's first camera)
     trajectory : a Trajectory from :func:`simulate` of this scene, to reuse
     """
@@ -96,20 +97,19 @@ def render(
 
 
 def _stream(assembly: Assembly, cam, passes: list[str], trajectory: Trajectory | None) -> Iterator[FrameBundle]:
-    from .outputs.writer import body_geometries
+    from .outputs.writer import body_geometries, class_labels
+    from .passes import Clip
     from .physics.simulate import simulate as _simulate
-    from .rendering.passes import boxes_geometry, render_passes, track_accumulator
+    from .rendering.passes import render_passes
     from .rendering.stream import camera_views, open_renderer
 
     sc = assembly.scene
     traj = trajectory if trajectory is not None else _simulate(assembly)
     w, h = sc.resolution
-    geoms = body_geometries(assembly, traj)
-    tracks = track_accumulator(assembly, traj, geoms, w, h) if "tracks" in passes else None
-    boxes = boxes_geometry(traj, geoms) if "boxes" in passes else None
     with open_renderer(assembly, traj, w, h) as renderer:
         views = camera_views(sc, cam, traj, w, h)
-        yield from render_passes(renderer, traj, views, cam.name, passes, tracks=tracks, boxes_geometry=boxes)
+        clip = Clip(assembly, traj, cam.name, views, body_geometries(assembly, traj), class_labels(assembly, traj))
+        yield from render_passes(renderer, clip, passes)
 
 
 def write(
@@ -164,17 +164,12 @@ def write(
 
 def resolve_outputs(scene: Scene, passes: Sequence[str] | None, controls: Sequence[str] | None
                     ) -> tuple[list[str], list[str]]:
-    """Checked pass and control names (defaults from the scene), passes including those the
-    controls need."""
-    from .outputs.camera_writer import CONTROL_KINDS, passes_for_controls
-    from .rendering.passes import check_passes
+    """Checked pass and control names (defaults from the scene; aliases and ``all`` accepted),
+    passes including those the controls need (see :func:`physreel.passes.resolve_outputs`)."""
+    from .passes import resolve_outputs as _resolve
 
-    controls = list(controls) if controls is not None else list(scene.render.control)
-    bad = [c for c in controls if c not in CONTROL_KINDS]
-    if bad:
-        raise ArgumentError(f"unknown control {', '.join(map(repr, bad))}; choose from {', '.join(CONTROL_KINDS)}")
-    wanted = list(passes) if passes is not None else list(scene.render.passes)
-    return check_passes(passes_for_controls(wanted, controls)), controls
+    return _resolve(passes if passes is not None else scene.render.passes,
+                    controls if controls is not None else scene.render.control)
 
 
 def check_trajectory(assembly: Assembly, trajectory: Trajectory) -> None:

@@ -25,6 +25,21 @@ def _resolution(value: str | None) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2))
 
 
+class _RegistryOption(click.Option):
+    """An option taking pass or control names; its help lists the registered names (made
+    when help is shown, so starting the CLI does not load the registries)."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+    def get_help_record(self, ctx: click.Context):
+        from .passes.docs import cli_help
+
+        self.help = cli_help(self.kind)
+        return super().get_help_record(ctx)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="physreel")
 def main() -> None:
@@ -38,8 +53,8 @@ def main() -> None:
 @click.option("--fps", type=click.IntRange(1, 240), help="Frames per second (overrides the scene).")
 @click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Seconds (overrides the scene).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the scene).")
-@click.option("--passes", help="Comma-separated passes, e.g. rgb,depth,segmentation (default: the scene's).")
-@click.option("--control", help="Comma-separated conditioning exports: depth,normal,edges,canny,seg,tracks.")
+@click.option("--passes", cls=_RegistryOption, kind="pass")
+@click.option("--control", cls=_RegistryOption, kind="control")
 @click.option("--preset", type=click.Choice(["animatediff", "svd", "cogvideox", "wan"]),
               help="Frame count, size and fps of a video model (overrides the scene).")
 @click.option("--flo", is_flag=True, help="Also write optical flow as Middlebury .flo files.")
@@ -67,9 +82,9 @@ def render(scene: Path, out: Path | None, resolution: str | None, fps: int | Non
             sc = with_overrides(sc, duration=PRESETS[preset].frames / sc.fps)
         settings = sc.render.model_dump(mode="json")
         if passes:
-            settings["passes"] = _csv(passes)
+            settings["passes"] = _names("--passes", passes)
         if control:
-            settings["control"] = _csv(control)
+            settings["control"] = _names("--control", control)
         if flo:
             settings["flo"] = True
         sc = with_overrides(sc, render=settings)
@@ -128,8 +143,16 @@ def schema(out: Path | None) -> None:
         click.echo(text)
 
 
-def _csv(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
+def _names(flag: str, text: str) -> list[str]:
+    """The pass (``--passes``) or control (``--control``) names of ``text``, checked now so
+    that a misspelt name blames the flag, not the scene file."""
+    from .errors import ArgumentError
+    from .passes import resolve_controls, resolve_passes
+
+    try:
+        return (resolve_passes if flag == "--passes" else resolve_controls)(text)
+    except ArgumentError as e:
+        raise ArgumentError(f"{flag}: {e}") from None
 
 
 class _Many(InputError):

@@ -23,9 +23,19 @@ def _fail(exc: PhysreelError) -> None:
 
 
 def _passes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Pass names in the order given, aliases made canonical, ``all`` expanded; a misspelt
+    name is an error of the flag (exit 2) before anything is written."""
+    from .errors import ArgumentError
+    from .passes import PASSES, resolve_passes
+
     out: list[str] = []
     for v in values:
         out.extend(p.strip() for p in v.split(",") if p.strip())
+    try:
+        resolve_passes(out)
+    except ArgumentError as e:
+        raise ArgumentError(f"--passes: {e}") from None
+    out = PASSES.names if "all" in out else [PASSES.canonical(p) for p in out]
     return tuple(dict.fromkeys(out)) or ("rgb",)
 
 

@@ -4,6 +4,9 @@
     out.metadata["objects"]["glass"]["position"]        # per-frame positions
     depth = out.cameras["main"].read("depth")           # (T, H, W) float32 metres, memory-mapped
     tracks = out.cameras["main"].read("tracks")         # dict of TAP-Vid arrays
+    cond = out.cameras["main"].read_control("depth")    # (T, H, W, 3) uint8, near = white
+
+Every pass is read from the files its registry entry declares (:mod:`physreel.passes`).
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError, InputError
-
-_NPY = {"depth", "segmentation", "normals", "flow_forward", "flow_backward", "occlusion_forward", "occlusion_backward"}
+from ..passes import CONTROLS, PASSES
+from ..passes.files import read_pass
 
 
 @dataclass
@@ -41,8 +44,13 @@ class CameraOutput:
         """Names of the passes written for this camera."""
         return list(self.manifest.get("passes", {}))
 
+    @property
+    def controls(self) -> list[str]:
+        """Names of the conditioning controls written for this camera."""
+        return list(self.manifest.get("control", {}))
+
     def read(self, name: str) -> Any:
-        """All frames of pass ``name``.
+        """All frames of pass ``name`` (an alias such as ``seg`` or ``normal`` is accepted).
 
         Returns
         -------
@@ -54,25 +62,41 @@ class CameraOutput:
         rgb : (T, H, W, 3) uint8 (from the lossless PNG frames when written, else decoded MP4)
         tracks : dict of TAP-Vid arrays (tracks_2d, occluded, query_points, tracks_3d, point_object)
         boxes : list over frames of lists over objects
-        """
-        if name not in self.passes:
-            raise ArgumentError(f"camera '{self.name}' has no pass {name!r}; it has {', '.join(self.passes) or 'none'} "
-                                f"(render with --passes {name})")
-        if name in _NPY:
-            return np.load(self.folder / f"{name}.npy", mmap_mode="r")
-        if name == "rgb":
-            import imageio.v3 as iio
+        (other registered passes: as their first written storage reads back)
 
-            pngs = sorted((self.folder / "rgb").glob("*.png")) if (self.folder / "rgb").is_dir() else []
-            if pngs:
-                return np.stack([iio.imread(p) for p in pngs])
-            return iio.imread(self.folder / "rgb.mp4")
-        if name == "tracks":
-            with np.load(self.folder / "tracks.npz") as z:
-                return {k: z[k] for k in z.files}
-        if name == "boxes":
-            return json.loads((self.folder / "boxes.json").read_text())
-        raise ArgumentError(f"unknown pass {name!r}")
+        Raises
+        ------
+        ArgumentError
+            Unknown pass name ("did you mean"), or a pass this camera was not rendered with.
+        """
+        canonical = PASSES.canonical(name)
+        if canonical not in self.passes:
+            raise ArgumentError(f"camera '{self.name}' has no pass {name!r}; it has {', '.join(self.passes) or 'none'} "
+                                f"(render with --passes {canonical})")
+        return read_pass(PASSES[canonical], self.folder)
+
+    def read_control(self, kind: str) -> np.ndarray:
+        """All frames of conditioning control ``kind`` as written (lossless PNG frames).
+
+        Returns
+        -------
+        (T, H, W, 3) uint8 for colour controls (``depth``, ``normal``, ``seg``, ``tracks``);
+        (T, H, W) uint8 for line art (``edges``, ``canny``: 255 on edges, 0 elsewhere).
+
+        Raises
+        ------
+        ArgumentError
+            Unknown control ("did you mean"), or a control this camera was not rendered with.
+        """
+        canonical = CONTROLS.canonical(kind)
+        if canonical not in self.controls:
+            raise ArgumentError(f"camera '{self.name}' has no control {kind!r}; it has "
+                                f"{', '.join(self.controls) or 'none'} (render with --control {canonical})")
+        frames = CONTROLS[canonical].storage[0]
+        if not frames.exists(self.folder):
+            raise InputError(f"{self.folder}: control {canonical!r} is listed but {frames.pattern} is missing; "
+                             "the folder is incomplete, render it again")
+        return frames.read(self.folder)
 
 
 @dataclass

@@ -177,7 +177,8 @@ def record_simulation(assembly: Assembly, trajectory: Trajectory) -> SimulationR
 
 def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], controls: list[str],
            frames_png: bool, flo: bool, progress: Progress | None, record: SimulationRecord | None) -> int:
-    from ..rendering.passes import boxes_geometry, render_passes, track_accumulator
+    from ..passes import Clip
+    from ..rendering.passes import render_passes
     from .camera_writer import CameraWriter
 
     scene = assembly.scene
@@ -190,18 +191,17 @@ def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], c
     labels = class_labels(assembly, traj)
     with open_renderer(assembly, traj, w, h) as renderer:
         for cam in scene.cameras:
-            writer = CameraWriter(tmp / cam.name, num_frames=n, width=w, height=h, fps=scene.fps, passes=passes,
-                                  controls=controls, frames_png=frames_png, flo=flo, crf=scene.render.quality,
-                                  class_labels=labels)
-            tracks = track_accumulator(assembly, traj, all_geoms, w, h) if "tracks" in passes else None
+            clip = Clip(assembly, traj, cam.name, record.views[cam.name], all_geoms, labels)
+            writer = CameraWriter(tmp / cam.name, clip, passes, controls, frames_png=frames_png, flo=flo,
+                                  crf=scene.render.quality)
             try:
-                for bundle in render_passes(renderer, traj, record.views[cam.name], cam.name, passes, tracks=tracks,
-                                            boxes_geometry=boxes_geometry(traj, all_geoms) if "boxes" in passes else None):
+                stream = render_passes(renderer, clip, passes)
+                for bundle in stream:
                     writer.write(bundle)
                     done += 1
                     if progress:
                         progress("render", done, total)
-                writer.finish(tracks.result() if tracks is not None else None)
+                writer.finish(stream.results)
             except PhysreelError:
                 writer.abort()
                 raise

@@ -40,6 +40,13 @@ class FrameBundle(Mapping):
     passes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self.passes:  # an alias (``seg``) or a pass that was not asked for
+            from ..passes import PASSES
+
+            name = PASSES.canonical(key)
+            if name not in self.passes:
+                raise KeyError(f"pass {name!r} was not rendered; this bundle has {', '.join(self.passes) or 'none'}")
+            return self.passes[name]
         return self.passes[key]
 
     def __iter__(self):

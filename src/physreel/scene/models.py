@@ -9,14 +9,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PrivateAttr,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from ..colors import parse_color
 from .camera_motion import CameraMotion
@@ -266,25 +270,58 @@ class Physics(Model):
     sleeping: bool = False
 
 
-PassName = Literal[
-    "rgb", "depth", "segmentation", "normals", "flow_forward", "flow_backward",
-    "occlusion_forward", "occlusion_backward", "tracks", "boxes",
-]
+class _Registered:
+    """A pass or control name, checked against its registry (:mod:`physreel.passes`) when a
+    scene is validated, not when this module is imported: an alias becomes the canonical name
+    (``normal`` -> ``normals``), ``all`` stays (the list expands it), anything else is an error
+    with "did you mean".  The JSON schema lists every accepted spelling."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def registry(self):
+        from ..passes import CONTROLS, PASSES
+
+        return PASSES if self.kind == "pass" else CONTROLS
+
+    def check(self, name: str) -> str:
+        reg = self.registry()
+        if name == "all":
+            return name
+        if name not in reg:
+            raise ValueError(reg.unknown_message(name))
+        return reg.canonical(name)
+
+    def expand(self, names: list[str]) -> list[str]:
+        """``all`` -> every name in canonical order; otherwise the names without repeats."""
+        return self.registry().names if "all" in names else list(dict.fromkeys(names))
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> dict:
+        out = handler(schema)
+        out["enum"] = self.registry().spellings()
+        return out
 
 
-ControlName = Literal["depth", "normal", "edges", "canny", "seg", "tracks"]
+_PASS, _CONTROL = _Registered("pass"), _Registered("control")
+PassName = Annotated[str, _PASS]
+ControlName = Annotated[str, _CONTROL]
+PassList = Annotated[list[PassName], AfterValidator(_PASS.expand)]
+ControlList = Annotated[list[ControlName], AfterValidator(_CONTROL.expand)]
 
 
 class RenderSettings(Model):
     """What to render and how.
 
-    ``passes``: ground-truth passes (see the README's output section); ``control``:
-    conditioning exports for video models; ``flo``: also write flow as Middlebury .flo files;
+    ``passes``: ground-truth passes (see the README's output section; aliases such as ``seg``
+    and ``all`` are accepted); ``control``: conditioning exports for video models; ``flo``: also write flow as Middlebury .flo files;
     ``tracks``: number of surface points to track; ``quality``: x264 CRF (lower = better).
     """
 
-    passes: list[PassName] = ["rgb"]
-    control: list[ControlName] = []
+    passes: PassList = ["rgb"]
+    control: ControlList = []
     antialias: bool = True
     shadows: bool = True
     quality: Annotated[int, Field(ge=0, le=51)] = 18

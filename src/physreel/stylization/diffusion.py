@@ -33,8 +33,6 @@ from ..errors import ArgumentError, InputError
 from .extras import require
 from .source import RenderFrames, frames_of
 
-CONTROL_KINDS = ("depth", "normal", "edges", "canny", "seg", "tracks")
-
 
 @lru_cache(maxsize=1)
 def families() -> dict[str, dict]:
@@ -89,8 +87,9 @@ def control_frames(render, kind: str, frames: Sequence[int], *, camera: str | No
     from PIL import Image
 
     fr = frames_of(render, camera)
-    if kind not in CONTROL_KINDS:
-        raise ArgumentError(f"unknown control {kind!r}; controls are {', '.join(CONTROL_KINDS)}")
+    from ..passes import CONTROLS
+
+    kind = CONTROLS.canonical(kind)  # aliases accepted; unknown: ArgumentError with "did you mean"
     folder = fr.output.folder / "control" / kind
     if not (folder / "00000.png").is_file():
         raise InputError(f"{fr.output.folder}: no '{kind}' control frames; render again with --control {kind}")
