@@ -1,0 +1,466 @@
+"""People in the simulation: mocap playback, going limp (ragdoll), and things attached to them.
+
+**Playback.**  While a person plays their clips, every body part is a kinematic body (mass 0
+for pybullet) placed at the clip's pose after every physics step and given the velocity that
+carries it to the next step's pose, so the contact solver sees the true motion: a foot
+pushes what it touches (a ball leaves at ``(1 + e)`` times the foot's speed along the contact
+normal).  A kinematic person is infinitely strong: nothing they touch slows them down.  Poses
+are computed for a block of steps at once (vectorised), so playback costs a few pybullet calls
+per part per step.
+
+**Ragdoll.**  On the ``ragdoll`` action, or when a hit would deliver more than
+``on_impact_above`` N·s to the person (predicted before the step from the approach speed and
+the other body's mass, floor and attached objects excluded; checked again after the step from
+the contact forces), the person becomes one articulated pybullet body
+(:class:`~physreel.physics.ragdoll.Ragdoll`) with the parts' masses, joint ranges and joint
+friction, starting from the current pose and velocities: they fall, settle and stay down.
+Switching before the blow lands means the blow itself is resolved against the limp body, so
+momentum is conserved.
+
+**Attachments.**  An object attached to a body part (``attach: {to, bone, offset,
+break_force}``) is held there by a fixed constraint (and does not collide with the part it
+sits on); it follows the part within millimetres, and when the constraint force exceeds
+``break_force`` (N) the constraint is removed and the object falls as a free body.
+
+Events: ``ragdoll`` (``object``, ``cause``: ``action`` or ``impact``, and for impacts ``by``,
+``part``, ``impulse``), ``detach`` (``object``, ``from``, ``part``, ``force``).  Impacts of
+the parts are recorded by the world's impact recorder under the parts' names
+(``alice.right_foot``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..assets.rig import Rig
+from ..quaternions import angular_velocity, qfrom_matrix, qrot, qto_matrix
+from ..scene.materials import MaterialProps
+from .motion import MotionPlan
+from .ragdoll import Ragdoll
+from .world import FLAT_CONTACT_THRESHOLD, Body, Controller, World, link_key
+
+BLOCK_STEPS = 240
+"""Physics steps whose poses are computed together."""
+
+IMPACT_WINDOW = 0.03
+"""s; contact impulses on a person within this window are summed (one blow)."""
+
+ATTACH_MAX_FORCE = 1e6
+"""N; the force a constraint may apply when no break force is given."""
+
+
+@dataclass
+class PersonSetup:
+    """What the simulation needs to know about one person.
+
+    ``ragdoll_above``: N·s (None: never from impacts); ``ragdoll_at``: times (s) of
+    ``ragdoll`` actions; ``part_names``: the body-name of each bone's part (``alice.head``).
+    """
+
+    name: str
+    rig: Rig
+    plan: MotionPlan
+    material: MaterialProps
+    ragdoll_above: float | None = None
+    ragdoll_at: list[float] = field(default_factory=list)
+
+    def part_name(self, bone: int) -> str:
+        return f"{self.name}.{self.rig.part_names[bone]}"
+
+
+@dataclass
+class AttachSetup:
+    """An object held on a body part: ``point`` is a named point of the rig (``head``) or a
+    part name; ``offset`` (m) is added in the part's frame; ``rotation`` (4,) is the object's
+    orientation relative to that frame."""
+
+    object: str
+    person: str
+    point: str
+    offset: np.ndarray
+    rotation: np.ndarray
+    break_force: float | None = None
+
+
+@dataclass
+class _Person:
+    setup: PersonSetup
+    bodies: list[Body | None]  # per bone; None for shapeless bones
+    kinematic: list[int]  # pybullet ids of the kinematic parts (-1: none)
+    ragdoll: Ragdoll | None = None
+    block_start: int = -(10**9)
+    block_pos: np.ndarray | None = None
+    block_quat: np.ndarray | None = None
+    hits: list = field(default_factory=list)  # (step, impulse, other) within the window
+
+    @property
+    def name(self) -> str:
+        return self.setup.name
+
+
+@dataclass
+class _Attached:
+    setup: AttachSetup
+    body: Body
+    bone: int
+    local: np.ndarray  # (4, 4) object frame in the bone frame
+    constraint: int | None = None
+    ignored: list = field(default_factory=list)  # (body id, link) of the wearer not collided with
+
+
+def _pose_matrix(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    m = np.eye(4)
+    m[:3, :3] = qto_matrix(q)
+    m[:3, 3] = p
+    return m
+
+
+class HumanoidController(Controller):
+    """Plays, ragdolls and holds attachments for the people of a scene (see the module notes).
+
+    Run it before the impact recorder (it moves bodies before each step, like the actions
+    controller) and give it the recorder, so parts never produce ``rest`` events.
+    """
+
+    def __init__(self, people: list[PersonSetup], attachments: list[AttachSetup] | None = None,
+                 recorder=None):
+        self.setups = people
+        self.attach_setups = attachments or []
+        self.recorder = recorder
+        self.people: dict[str, _Person] = {}
+        self.attached: list[_Attached] = []
+        self._ragdoll_steps: list[tuple[int, str]] = []
+
+    # ------------------------------------------------------------------ hooks
+    def setup(self, world: World) -> None:
+        for ps in self.setups:
+            self.people[ps.name] = self._create(world, ps)
+            for t in ps.ragdoll_at:
+                self._ragdoll_steps.append((max(0, math.ceil(t / world.dt - 1e-9)), ps.name))
+        self._ragdoll_steps.sort()
+        for a in self.attach_setups:
+            self._attach(world, a)
+
+    def before_step(self, world: World) -> None:
+        k = world.step_index
+        while self._ragdoll_steps and self._ragdoll_steps[0][0] <= k:
+            _, name = self._ragdoll_steps.pop(0)
+            person = self.people[name]
+            if person.ragdoll is None:
+                self._go_limp(world, person, {"cause": "action"})
+        for person in self.people.values():
+            if person.ragdoll is None and person.setup.ragdoll_above is not None:
+                blow = self._predicted_blow(world, person)
+                if blow is not None and blow["impulse"] > person.setup.ragdoll_above:
+                    self._go_limp(world, person, {"cause": "impact", **blow})
+
+    def after_step(self, world: World) -> None:
+        k = world.step_index
+        for person in self.people.values():
+            if person.ragdoll is not None:
+                continue
+            if person.setup.ragdoll_above is not None:
+                blow = self._felt_blow(world, person)
+                if blow is not None and blow["impulse"] > person.setup.ragdoll_above:
+                    self._go_limp(world, person, {"cause": "impact", **blow})
+                    continue
+            self._place(world, person, k)
+        self._check_attachments(world)
+
+    # ------------------------------------------------------------------ building
+    def _create(self, world: World, ps: PersonSetup) -> _Person:
+        p, c = world.p, world.client
+        rig = ps.rig
+        person = _Person(ps, [None] * rig.num_bones, [-1] * rig.num_bones)
+        pos, quat = self._pose(world, person, 0)
+        for b in range(rig.num_bones):
+            shapes = rig.shapes[b]
+            if not shapes:
+                continue
+            kw = dict(
+                shapeTypes=[], radii=[], halfExtents=[], lengths=[], collisionFramePositions=[],
+                collisionFrameOrientations=[],
+            )
+            for s in shapes:
+                kind = {"capsule": p.GEOM_CAPSULE, "sphere": p.GEOM_SPHERE, "box": p.GEOM_BOX}[s.kind]
+                kw["shapeTypes"].append(kind)
+                kw["radii"].append(s.size[0] if s.kind != "box" else 0.0)
+                kw["halfExtents"].append(list(s.size) if s.kind == "box" else [0.0, 0.0, 0.0])
+                kw["lengths"].append(s.size[1] if s.kind == "capsule" else 0.0)
+                kw["collisionFramePositions"].append(s.position.tolist())
+                kw["collisionFrameOrientations"].append(s.quaternion.tolist())
+            shape = p.createCollisionShapeArray(**kw, physicsClientId=c)
+            bid = p.createMultiBody(0.0, shape, basePosition=pos[b].tolist(), baseOrientation=quat[b].tolist(),
+                                    physicsClientId=c)
+            self._set_material(world, bid, -1, ps.material)
+            person.kinematic[b] = bid
+            body = Body(ps.part_name(b), bid, float(rig.masses[b]), False, ps.material, np.eye(4), np.eye(4),
+                        geom=None, parent=ps.name)
+            person.bodies[b] = body
+            _register(world, body)
+            if self.recorder is not None:
+                self.recorder.skip_rest.add(body.name)
+        self._place(world, person, 0)
+        return person
+
+    def _set_material(self, world: World, body: int, link: int, mat: MaterialProps) -> None:
+        world.p.changeDynamics(
+            body, link, lateralFriction=mat.friction, rollingFriction=mat.rolling_friction,
+            spinningFriction=mat.spinning_friction, restitution=mat.restitution, linearDamping=0.0,
+            angularDamping=0.0, contactProcessingThreshold=FLAT_CONTACT_THRESHOLD,
+            physicsClientId=world.client,
+        )
+
+    # ------------------------------------------------------------------ playback
+    def _pose(self, world: World, person: _Person, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """World bone poses at physics step ``step`` (from the block cache)."""
+        i = step - person.block_start
+        if person.block_pos is None or not 0 <= i < BLOCK_STEPS:
+            person.block_start = step
+            t = (step + np.arange(BLOCK_STEPS + 1)) * world.dt
+            rp, rq, local = person.setup.plan.sample(t)
+            person.block_pos, person.block_quat = person.setup.rig.forward(rp, rq, local)
+            i = 0
+        return person.block_pos[i], person.block_quat[i]
+
+    def _motion(self, world: World, person: _Person, step: int) -> tuple[np.ndarray, ...]:
+        """Bone poses at ``step`` and the velocities that reach the poses of ``step + 1``."""
+        pos, quat = self._pose(world, person, step)
+        i = step - person.block_start
+        nxt_pos, nxt_quat = person.block_pos[i + 1], person.block_quat[i + 1]
+        vel = (nxt_pos - pos) / world.dt
+        ang = angular_velocity(quat, nxt_quat, world.dt)
+        return pos, quat, vel, ang
+
+    def _place(self, world: World, person: _Person, step: int) -> None:
+        p, c = world.p, world.client
+        pos, quat, vel, ang = self._motion(world, person, step)
+        for b, bid in enumerate(person.kinematic):
+            if bid < 0:
+                continue
+            p.resetBasePositionAndOrientation(bid, pos[b].tolist(), quat[b].tolist(), physicsClientId=c)
+            p.resetBaseVelocity(bid, vel[b].tolist(), ang[b].tolist(), physicsClientId=c)
+
+    # ------------------------------------------------------------------ blows
+    def _mine(self, person: _Person) -> set[int]:
+        ids = {b for b in person.kinematic if b >= 0}
+        ids |= {a.body.body_id for a in self.attached if a.setup.person == person.name}
+        return ids
+
+    def _predicted_blow(self, world: World, person: _Person) -> dict | None:
+        """The largest impulse a body about to touch the person this step would deliver
+        (``(1 + e) m v`` against a body that does not give way), or None."""
+        p, c, dt = world.p, world.client, world.dt
+        pos, quat, vel, ang = self._motion(world, person, world.step_index)
+        reach = person.setup.rig.height * 0.6
+        lo = pos.min(axis=0) - reach * 0.5
+        hi = pos.max(axis=0) + reach * 0.5
+        found = p.getOverlappingObjects(lo.tolist(), hi.tolist(), physicsClientId=c) or []
+        mine = self._mine(person)
+        others = {oid for oid, _ in found if oid not in mine and oid != world.ground_id}
+        best = None
+        for oid in others:
+            other = world.by_id.get(oid)
+            if other is None or other.static or not other.alive:
+                continue
+            m_other = other.mass
+            if m_other <= 0:
+                continue
+            v_o, w_o = _body_velocity(world, other)
+            com_o = np.asarray(p.getBasePositionAndOrientation(oid, physicsClientId=c)[0])
+            speed_o = float(np.linalg.norm(v_o)) + float(np.linalg.norm(w_o)) * reach
+            for b, bid in enumerate(person.kinematic):
+                if bid < 0:
+                    continue
+                v_max = speed_o + float(np.linalg.norm(vel[b])) + float(np.linalg.norm(ang[b])) * reach
+                cps = p.getClosestPoints(bid, oid, distance=v_max * dt + 0.002, physicsClientId=c)
+                for cp in cps or []:
+                    on_part, on_other = np.asarray(cp[5]), np.asarray(cp[6])
+                    n = np.asarray(cp[7])  # on the other body, pointing towards the part
+                    v_part = vel[b] + np.cross(ang[b], on_part - pos[b])
+                    v_oth = v_o + np.cross(w_o, on_other - com_o)
+                    approach = float(np.dot(v_oth - v_part, n))
+                    if approach <= 0 or cp[8] > approach * dt + 0.002:
+                        continue
+                    e = person.setup.material.restitution * _restitution(world, other)
+                    impulse = (1.0 + e) * m_other * approach
+                    if best is None or impulse > best["impulse"]:
+                        best = {"by": other.name, "part": person.setup.part_name(b),
+                                "impulse": round(impulse, 6), "relative_speed": round(approach, 6)}
+        return best
+
+    def _felt_blow(self, world: World, person: _Person) -> dict | None:
+        """Contact impulse on the person summed over the last :data:`IMPACT_WINDOW` (floor and
+        own attachments excluded) — the check for blows the prediction missed."""
+        p, c, dt, k = world.p, world.client, world.dt, world.step_index
+        mine = self._mine(person)
+        total, by, part = 0.0, None, None
+        for b, bid in enumerate(person.kinematic):
+            if bid < 0:
+                continue
+            for cp in p.getContactPoints(bodyA=bid, physicsClientId=c) or []:
+                if cp[2] in mine or cp[2] == world.ground_id:
+                    continue
+                j = cp[9] * dt
+                if j > 0:
+                    total += j
+                    other = world.by_id.get(cp[2])
+                    by, part = (other.name if other else f"body_{cp[2]}"), person.setup.part_name(b)
+        if total > 0:
+            person.hits.append((k, total, by, part))
+        person.hits = [h for h in person.hits if (k - h[0]) * dt <= IMPACT_WINDOW + 1e-9]
+        if not person.hits:
+            return None
+        impulse = sum(h[1] for h in person.hits)
+        last = person.hits[-1]
+        return {"by": last[2], "part": last[3], "impulse": round(impulse, 6)}
+
+    # ------------------------------------------------------------------ ragdoll
+    def _go_limp(self, world: World, person: _Person, why: dict) -> None:
+        p, c = world.p, world.client
+        ps = person.setup
+        pos, quat, vel, ang = self._motion(world, person, world.step_index)
+        rd = Ragdoll(p, c, ps.rig, pos, quat, vel, ang)
+        for link in range(-1, ps.rig.num_bones - 1):
+            self._set_material(world, rd.body, link, ps.material)
+        # A limp body lying still costs nothing once Bullet lets it sleep (1.5 ms a step awake).
+        p.changeDynamics(rd.body, -1, activationState=p.ACTIVATION_STATE_ENABLE_SLEEPING, physicsClientId=c)
+        held = [a for a in self.attached if a.setup.person == person.name and a.constraint is not None]
+        for a in held:  # before their parts go (removing a body removes its constraints)
+            p.removeConstraint(a.constraint, physicsClientId=c)
+            a.constraint = None
+        # The kinematic parts go; each part's Body now names a link of the ragdoll.
+        removed = {bid for bid in person.kinematic if bid >= 0}
+        for b, bid in enumerate(person.kinematic):
+            if bid >= 0:
+                world.by_id.pop(bid, None)
+                p.removeBody(bid, physicsClientId=c)
+            body = person.bodies[b]
+            if body is not None:
+                ci, cq = rd.inertial_frame(b)
+                body.body_id = rd.body
+                body.link = b - 1
+                body.com_in_object = _pose_matrix(ci, cq)
+                body.object_in_com = np.linalg.inv(body.com_in_object)
+                world.by_id[link_key(rd.body, body.link)] = body
+        person.kinematic = [-1] * ps.rig.num_bones
+        person.ragdoll = rd
+        for a in self.attached:
+            if a.setup.person == person.name:
+                a.ignored = [(b, ln) for b, ln in a.ignored if b not in removed]
+                if a.constraint is not None or a in held:
+                    for link in range(-1, ps.rig.num_bones - 1):
+                        self._ignore(world, a, rd.body, link)
+        for a in held:
+            self._constrain(world, a)
+        world.add_event("ragdoll", object=ps.name, **why)
+
+    # ------------------------------------------------------------------ attachments
+    def _part_frame(self, world: World, person: _Person, bone: int) -> tuple[int, int, np.ndarray]:
+        """pybullet body, link and the bone frame in that link's centre-of-mass frame (4, 4)."""
+        if person.ragdoll is None:
+            return person.kinematic[bone], -1, np.eye(4)
+        ci, cq = person.ragdoll.inertial_frame(bone)
+        return person.ragdoll.body, bone - 1, np.linalg.inv(_pose_matrix(ci, cq))
+
+    def _attach(self, world: World, a: AttachSetup) -> None:
+        person = self.people[a.person]
+        rig = person.setup.rig
+        if a.point in rig.points:
+            bone, point = rig.points[a.point]
+        else:
+            bone = rig.index(a.point)
+            point = rig.coms[bone]
+        # Attach to the nearest bone that has a part (points may hang on shapeless bones).
+        while person.kinematic[bone] < 0 and rig.parents[bone] >= 0:
+            point = rig.offsets[bone] + qrot(rig.rest[bone], point)
+            bone = rig.parents[bone]
+        local = _pose_matrix(point + a.offset, a.rotation)
+        body = world.by_name[a.object]
+        att = _Attached(a, body, bone, local)
+        # Place the object on the part, still, before the first step.
+        pos, quat = self._pose(world, person, world.step_index)
+        obj = _pose_matrix(pos[bone], quat[bone]) @ local
+        com = obj @ body.com_in_object
+        p, c = world.p, world.client
+        p.resetBasePositionAndOrientation(body.body_id, com[:3, 3].tolist(), qfrom_matrix(com[:3, :3]).tolist(),
+                                          physicsClientId=c)
+        _, _, vel, ang = self._motion(world, person, world.step_index)
+        v = vel[bone] + np.cross(ang[bone], com[:3, 3] - pos[bone])
+        p.resetBaseVelocity(body.body_id, v.tolist(), ang[bone].tolist(), physicsClientId=c)
+        # While worn it does not collide with its wearer: it sits in the head it is on, and the
+        # clips know nothing of it (an arm raised through a helmet would tear it off).
+        for bid in person.kinematic:
+            if bid >= 0:
+                self._ignore(world, att, bid, -1)
+        self.attached.append(att)
+        self._constrain(world, att)
+
+    def _constrain(self, world: World, a: _Attached) -> None:
+        p, c = world.p, world.client
+        person = self.people[a.setup.person]
+        parent, link, bone_in_com = self._part_frame(world, person, a.bone)
+        frame = bone_in_com @ a.local  # the object frame in the parent's COM frame
+        child = a.body.object_in_com  # the object frame in the object's COM frame
+        a.constraint = p.createConstraint(
+            parent, link, a.body.body_id, -1, p.JOINT_FIXED, [0, 0, 0],
+            frame[:3, 3].tolist(), child[:3, 3].tolist(),
+            qfrom_matrix(frame[:3, :3]).tolist(), qfrom_matrix(child[:3, :3]).tolist(),
+            physicsClientId=c,
+        )
+        p.changeConstraint(a.constraint, maxForce=ATTACH_MAX_FORCE, physicsClientId=c)
+
+    def _ignore(self, world: World, a: _Attached, body: int, link: int) -> None:
+        world.p.setCollisionFilterPair(body, a.body.body_id, link, -1, 0, physicsClientId=world.client)
+        a.ignored.append((body, link))
+
+    def _check_attachments(self, world: World) -> None:
+        p, c = world.p, world.client
+        for a in self.attached:
+            if a.constraint is None and a.ignored:
+                # Fallen off: it collides with the wearer again once clear of them.
+                still = []
+                for body, link in a.ignored:
+                    if p.getClosestPoints(body, a.body.body_id, 0.0, link, -1, physicsClientId=c):
+                        still.append((body, link))
+                    else:
+                        p.setCollisionFilterPair(body, a.body.body_id, link, -1, 1, physicsClientId=c)
+                a.ignored = still
+            if a.constraint is None or a.setup.break_force is None:
+                continue
+            f = p.getConstraintState(a.constraint, physicsClientId=c)
+            force = float(np.linalg.norm(f[:3]))
+            if force > a.setup.break_force:
+                p.removeConstraint(a.constraint, physicsClientId=c)
+                a.constraint = None
+                person = self.people[a.setup.person]
+                world.add_event("detach", object=a.setup.object, **{"from": a.setup.person},
+                                part=person.setup.part_name(a.bone), force=round(force, 3))
+
+    # ------------------------------------------------------------------ queries
+    def bone_poses(self, world: World, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """World bone poses (B, 3), (B, 4) of a person now."""
+        person = self.people[name]
+        if person.ragdoll is not None:
+            pos, quat, _, _ = person.ragdoll.state()
+            return pos, quat
+        return self._pose(world, person, world.step_index)
+
+
+def _register(world: World, body: Body) -> None:
+    world.bodies.append(body)
+    world.by_name[body.name] = body
+    world.by_id[body.body_id] = body
+
+
+def _body_velocity(world: World, body: Body) -> tuple[np.ndarray, np.ndarray]:
+    v, w = world.p.getBaseVelocity(body.body_id, physicsClientId=world.client)
+    return np.asarray(v, dtype=np.float64), np.asarray(w, dtype=np.float64)
+
+
+def _restitution(world: World, body: Body) -> float:
+    return float(body.material.restitution) if body.material is not None else 0.5
+
