@@ -4,7 +4,7 @@ import numpy as np
 
 from physreel.assets.mannequin import mannequin
 from physreel.assets.mocap import load_clip
-from physreel.physics.motion import MotionPlan, Segment
+from physreel.assets.motion import MotionPlan, Segment
 from physreel.quaternions import qangle, qconj, qmul, yaw_of
 
 RIG = mannequin(1.8, 75.0)

@@ -6,7 +6,7 @@ import pytest
 
 from physreel.assets.mannequin import mannequin
 from physreel.assets.mocap import load_clip
-from physreel.physics.motion import MotionPlan, Segment
+from physreel.assets.motion import MotionPlan, Segment
 from physreel.physics.ragdoll import Ragdoll, urdf_text
 from physreel.quaternions import angular_velocity, qangle, qconj, qmul, qrot
 

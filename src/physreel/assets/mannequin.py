@@ -14,19 +14,14 @@ from importlib import resources
 import numpy as np
 
 from ..quaternions import IDENTITY, qfrom_rotvec
-from ..scene.materials import MaterialProps
+from ..scene.materials import PRESETS
 from .rig import JointRange, Rig, Shape, capsule_between, mass_properties
 
 DEFAULT_HEIGHT = 1.75
 """m: the height of a humanoid whose scene gives none."""
 
-BODY_MATERIAL = MaterialProps(
-    density=985.0, friction=0.8, rolling_friction=0.01, spinning_friction=0.01, restitution=0.4,
-    color=(0.58, 0.5, 0.42), roughness=0.6, class_name="person",
-)
-"""A person's material: the density of the body, a firm grip, and a restitution that sends a
-football (rubber, 0.85) off a kick at (1 + 0.4 x 0.85) = 1.34 times the foot's speed, the
-middle of the 1.1-1.6 measured in sports biomechanics."""
+BODY_MATERIAL = PRESETS["person"]
+"""A person's material (the ``person`` preset): see :data:`physreel.scene.materials.PRESETS`."""
 
 
 def default_mass(height: float) -> float:

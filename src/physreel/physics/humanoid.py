@@ -35,10 +35,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..assets.motion import MotionPlan
+from ..assets.primitives import Geometry
 from ..assets.rig import Rig
-from ..quaternions import angular_velocity, qfrom_matrix, qrot, qto_matrix
+from ..quaternions import angular_velocity, qfrom_matrix, qrot, qto_matrix, yaw_of
 from ..scene.materials import MaterialProps
-from .motion import MotionPlan
+from ..transforms import orientation
 from .ragdoll import Ragdoll
 from .world import FLAT_CONTACT_THRESHOLD, Body, Controller, World, link_key
 
@@ -57,7 +59,7 @@ class PersonSetup:
     """What the simulation needs to know about one person.
 
     ``ragdoll_above``: N·s (None: never from impacts); ``ragdoll_at``: times (s) of
-    ``ragdoll`` actions; ``part_names``: the body-name of each bone's part (``alice.head``).
+    ``ragdoll`` actions.
     """
 
     name: str
@@ -68,7 +70,20 @@ class PersonSetup:
     ragdoll_at: list[float] = field(default_factory=list)
 
     def part_name(self, bone: int) -> str:
-        return f"{self.name}.{self.rig.part_names[bone]}"
+        """The body name of bone ``bone``'s part: the person's own name for the root (the
+        pelvis: the person's position), ``<person>.<part>`` for the others."""
+        return self.name if bone == 0 else f"{self.name}.{self.rig.part_names[bone]}"
+
+    @classmethod
+    def of(cls, built, actions=()) -> PersonSetup:
+        """The setup of a built humanoid object (``kind == "humanoid"``)."""
+        spec = built.spec
+        rig = built.extra["rig"]
+        yaw = float(yaw_of(built.quaternion))
+        plan = MotionPlan(rig, list(built.extra["segments"]), built.position, yaw, built.extra.get("mapper"))
+        above = spec.ragdoll.on_impact_above if spec.ragdoll is not None else None
+        at = [a.time for a in actions if a.type == "ragdoll" and a.object == spec.name]
+        return cls(spec.name, rig, plan, built.material, above, at)
 
 
 @dataclass
@@ -83,6 +98,65 @@ class AttachSetup:
     offset: np.ndarray
     rotation: np.ndarray
     break_force: float | None = None
+
+    @classmethod
+    def of(cls, built) -> AttachSetup:
+        a = built.spec.attach
+        rot = orientation(a.rotation, None)
+        return cls(built.name, a.to, a.bone, np.asarray(a.offset, dtype=np.float64), rot, a.break_force)
+
+
+def part_geometry(rig: Rig, bone: int) -> Geometry:
+    """Render geometry of one body part (bone frame) with its mass properties."""
+    mesh = rig.part_meshes()[bone]
+    visual = [mesh] if mesh is not None else []
+    volume = float(sum(sh.volume for sh in rig.shapes[bone])) or 1e-6
+    m = max(float(rig.masses[bone]), 1e-9)
+    return Geometry("part", {"bone": rig.names[bone]}, visual, [], volume, rig.coms[bone].copy(),
+                    rig.inertias[bone] / m)
+
+
+def add_humanoid(world: World, built) -> list[Body]:
+    """The physics of a humanoid object: its root part (the pelvis), a kinematic body at the
+    clip's first pose; :class:`HumanoidController` adds the other parts (after every scene
+    object, so scene objects keep their segmentation ids) and drives them."""
+    ps = PersonSetup.of(built, world.scene.actions)
+    rp, rq, local = ps.plan.sample(np.zeros(1))
+    pos, quat = ps.rig.forward(rp, rq, local)
+    return [_kinematic_part(world, ps, 0, pos[0, 0], quat[0, 0])]
+
+
+def _kinematic_part(world: World, ps: PersonSetup, bone: int, pos: np.ndarray, quat: np.ndarray) -> Body:
+    """A mass-0 body of one part's shapes, its frame the bone frame, registered in the world."""
+    p, c = world.p, world.client
+    kw = dict(shapeTypes=[], radii=[], halfExtents=[], lengths=[], collisionFramePositions=[],
+              collisionFrameOrientations=[])
+    for s in ps.rig.shapes[bone]:
+        kw["shapeTypes"].append({"capsule": p.GEOM_CAPSULE, "sphere": p.GEOM_SPHERE, "box": p.GEOM_BOX}[s.kind])
+        kw["radii"].append(s.size[0] if s.kind != "box" else 0.0)
+        kw["halfExtents"].append(list(s.size) if s.kind == "box" else [0.0, 0.0, 0.0])
+        kw["lengths"].append(s.size[1] if s.kind == "capsule" else 0.0)
+        kw["collisionFramePositions"].append(s.position.tolist())
+        kw["collisionFrameOrientations"].append(s.quaternion.tolist())
+    shape = p.createCollisionShapeArray(**kw, physicsClientId=c)
+    bid = p.createMultiBody(0.0, shape, basePosition=pos.tolist(), baseOrientation=quat.tolist(), physicsClientId=c)
+    _set_material(world, bid, -1, ps.material)
+    body = Body(ps.part_name(bone), bid, float(ps.rig.masses[bone]), False, ps.material, np.eye(4), np.eye(4),
+                geom=part_geometry(ps.rig, bone), parent=None if bone == 0 else ps.name,
+                part_of=None if bone == 0 else ps.name)
+    world.bodies.append(body)
+    world.by_name[body.name] = body
+    world.by_id[bid] = body
+    return body
+
+
+def _set_material(world: World, body: int, link: int, mat: MaterialProps) -> None:
+    world.p.changeDynamics(
+        body, link, lateralFriction=mat.friction, rollingFriction=mat.rolling_friction,
+        spinningFriction=mat.spinning_friction, restitution=mat.restitution, linearDamping=0.0,
+        angularDamping=0.0, contactProcessingThreshold=FLAT_CONTACT_THRESHOLD,
+        physicsClientId=world.client,
+    )
 
 
 @dataclass
@@ -125,24 +199,41 @@ class HumanoidController(Controller):
     controller) and give it the recorder, so parts never produce ``rest`` events.
     """
 
-    def __init__(self, people: list[PersonSetup], attachments: list[AttachSetup] | None = None,
-                 recorder=None):
-        self.setups = people
-        self.attach_setups = attachments or []
+    def __init__(self, recorder=None):
         self.recorder = recorder
         self.people: dict[str, _Person] = {}
         self.attached: list[_Attached] = []
         self._ragdoll_steps: list[tuple[int, str]] = []
+        self._tracks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ hooks
     def setup(self, world: World) -> None:
-        for ps in self.setups:
+        objs = list(world.assembly)
+        for built in objs:
+            if built.kind != "humanoid":
+                continue
+            ps = PersonSetup.of(built, world.scene.actions)
             self.people[ps.name] = self._create(world, ps)
             for t in ps.ragdoll_at:
                 self._ragdoll_steps.append((max(0, math.ceil(t / world.dt - 1e-9)), ps.name))
         self._ragdoll_steps.sort()
-        for a in self.attach_setups:
-            self._attach(world, a)
+        for built in objs:
+            if built.spec.attach is not None:
+                self._attach(world, AttachSetup.of(built))
+        n = world.scene.num_frames
+        for name, person in self.people.items():
+            B = person.setup.rig.num_bones
+            self._tracks[name] = (np.zeros((n, B, 3)), np.tile(np.array([0.0, 0, 0, 1]), (n, B, 1)))
+
+    def after_frame(self, world: World, frame: int) -> None:
+        for name in self.people:
+            pos, quat = self.bone_poses(world, name)
+            self._tracks[name][0][frame] = pos
+            self._tracks[name][1][frame] = quat
+
+    def skeletons(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per person: world bone positions (T, B, 3) and orientations (T, B, 4) at every frame."""
+        return dict(self._tracks)
 
     def before_step(self, world: World) -> None:
         k = world.step_index
@@ -172,47 +263,22 @@ class HumanoidController(Controller):
 
     # ------------------------------------------------------------------ building
     def _create(self, world: World, ps: PersonSetup) -> _Person:
-        p, c = world.p, world.client
         rig = ps.rig
         person = _Person(ps, [None] * rig.num_bones, [-1] * rig.num_bones)
         pos, quat = self._pose(world, person, 0)
         for b in range(rig.num_bones):
-            shapes = rig.shapes[b]
-            if not shapes:
+            if b == 0:
+                body = world.by_name[ps.name]
+            elif rig.shapes[b]:
+                body = _kinematic_part(world, ps, b, pos[b], quat[b])
+            else:
                 continue
-            kw = dict(
-                shapeTypes=[], radii=[], halfExtents=[], lengths=[], collisionFramePositions=[],
-                collisionFrameOrientations=[],
-            )
-            for s in shapes:
-                kind = {"capsule": p.GEOM_CAPSULE, "sphere": p.GEOM_SPHERE, "box": p.GEOM_BOX}[s.kind]
-                kw["shapeTypes"].append(kind)
-                kw["radii"].append(s.size[0] if s.kind != "box" else 0.0)
-                kw["halfExtents"].append(list(s.size) if s.kind == "box" else [0.0, 0.0, 0.0])
-                kw["lengths"].append(s.size[1] if s.kind == "capsule" else 0.0)
-                kw["collisionFramePositions"].append(s.position.tolist())
-                kw["collisionFrameOrientations"].append(s.quaternion.tolist())
-            shape = p.createCollisionShapeArray(**kw, physicsClientId=c)
-            bid = p.createMultiBody(0.0, shape, basePosition=pos[b].tolist(), baseOrientation=quat[b].tolist(),
-                                    physicsClientId=c)
-            self._set_material(world, bid, -1, ps.material)
-            person.kinematic[b] = bid
-            body = Body(ps.part_name(b), bid, float(rig.masses[b]), False, ps.material, np.eye(4), np.eye(4),
-                        geom=None, parent=ps.name)
             person.bodies[b] = body
-            _register(world, body)
+            person.kinematic[b] = body.body_id
             if self.recorder is not None:
                 self.recorder.skip_rest.add(body.name)
         self._place(world, person, 0)
         return person
-
-    def _set_material(self, world: World, body: int, link: int, mat: MaterialProps) -> None:
-        world.p.changeDynamics(
-            body, link, lateralFriction=mat.friction, rollingFriction=mat.rolling_friction,
-            spinningFriction=mat.spinning_friction, restitution=mat.restitution, linearDamping=0.0,
-            angularDamping=0.0, contactProcessingThreshold=FLAT_CONTACT_THRESHOLD,
-            physicsClientId=world.client,
-        )
 
     # ------------------------------------------------------------------ playback
     def _pose(self, world: World, person: _Person, step: int) -> tuple[np.ndarray, np.ndarray]:
@@ -325,7 +391,7 @@ class HumanoidController(Controller):
         pos, quat, vel, ang = self._motion(world, person, world.step_index)
         rd = Ragdoll(p, c, ps.rig, pos, quat, vel, ang)
         for link in range(-1, ps.rig.num_bones - 1):
-            self._set_material(world, rd.body, link, ps.material)
+            _set_material(world, rd.body, link, ps.material)
         # A limp body lying still costs nothing once Bullet lets it sleep (1.5 ms a step awake).
         p.changeDynamics(rd.body, -1, activationState=p.ACTIVATION_STATE_ENABLE_SLEEPING, physicsClientId=c)
         held = [a for a in self.attached if a.setup.person == person.name and a.constraint is not None]
@@ -357,6 +423,10 @@ class HumanoidController(Controller):
         for a in held:
             self._constrain(world, a)
         world.add_event("ragdoll", object=ps.name, **why)
+        if self.recorder is not None:  # a limp body's parts come to rest like any object
+            for body in person.bodies:
+                if body is not None:
+                    self.recorder.release(body.name)
 
     # ------------------------------------------------------------------ attachments
     def _part_frame(self, world: World, person: _Person, bone: int) -> tuple[int, int, np.ndarray]:

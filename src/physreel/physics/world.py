@@ -31,7 +31,8 @@ class Body:
     ``com_in_object`` is the (4, 4) transform of the inertial (centre-of-mass, principal axes)
     frame in the object frame: pybullet reports and resets the inertial frame's pose, the
     Trajectory stores the object frame's.  ``link`` >= 0 names a link of an articulated
-    pybullet body (a limp person's body part); -1 is a body's base.
+    pybullet body (a limp person's body part); -1 is a body's base.  ``part_of`` names the
+    object a body is a part of (a person's arm): it shares that object's segmentation id.
     """
 
     name: str
@@ -45,6 +46,7 @@ class Body:
     parent: str | None = None
     alive: bool = True
     link: int = -1
+    part_of: str | None = None
 
 
 FLAT_CONTACT_THRESHOLD = 0.005

@@ -75,7 +75,7 @@ class SceneRenderer:
             self.nodes = []
             for name in self.names:
                 built = assembly[trajectory.root_of(name)]
-                geom = assembly[name].geometry if name in assembly.objects else trajectory.extra_geometry[name]
+                geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
                 node = self.pscene.add(self._object_mesh(geom, built.material, built.look), name=name)
                 self.nodes.append(node)
             self._add_lights(scene.lights if scene.lights is not None else default_lights(scene))

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..assets.mocap import JOINTS, Clip
-from ..assets.rig import Rig
 from ..quaternions import qmul, qslerp, qyaw, yaw_of
+from .mocap import JOINTS, Clip
+from .rig import Rig
 
 
 @dataclass(frozen=True)
