@@ -68,6 +68,7 @@ class PersonSetup:
     material: MaterialProps
     ragdoll_above: float | None = None
     ragdoll_at: list[float] = field(default_factory=list)
+    drawn: bool = True
 
     def part_name(self, bone: int) -> str:
         """The body name of bone ``bone``'s part: the person's own name for the root (the
@@ -83,7 +84,7 @@ class PersonSetup:
         plan = MotionPlan(rig, list(built.extra["segments"]), built.position, yaw, built.extra.get("mapper"))
         above = spec.ragdoll.on_impact_above if spec.ragdoll is not None else None
         at = [a.time for a in actions if a.type == "ragdoll" and a.object == spec.name]
-        return cls(spec.name, rig, plan, built.material, above, at)
+        return cls(spec.name, rig, plan, built.material, above, at, drawn=built.extra.get("skin") is None)
 
 
 @dataclass
@@ -106,9 +107,10 @@ class AttachSetup:
         return cls(built.name, a.to, a.bone, np.asarray(a.offset, dtype=np.float64), rot, a.break_force)
 
 
-def part_geometry(rig: Rig, bone: int) -> Geometry:
-    """Render geometry of one body part (bone frame) with its mass properties."""
-    mesh = rig.part_meshes()[bone]
+def part_geometry(rig: Rig, bone: int, drawn: bool = True) -> Geometry:
+    """Render geometry of one body part (bone frame) with its mass properties; nothing to draw
+    when ``drawn`` is False (a skinned person is drawn as their skin)."""
+    mesh = rig.part_meshes()[bone] if drawn else None
     visual = [mesh] if mesh is not None else []
     volume = float(sum(sh.volume for sh in rig.shapes[bone])) or 1e-6
     m = max(float(rig.masses[bone]), 1e-9)
@@ -142,7 +144,7 @@ def _kinematic_part(world: World, ps: PersonSetup, bone: int, pos: np.ndarray, q
     bid = p.createMultiBody(0.0, shape, basePosition=pos.tolist(), baseOrientation=quat.tolist(), physicsClientId=c)
     _set_material(world, bid, -1, ps.material)
     body = Body(ps.part_name(bone), bid, float(ps.rig.masses[bone]), False, ps.material, np.eye(4), np.eye(4),
-                geom=part_geometry(ps.rig, bone), parent=None if bone == 0 else ps.name,
+                geom=part_geometry(ps.rig, bone, ps.drawn), parent=None if bone == 0 else ps.name,
                 part_of=None if bone == 0 else ps.name)
     world.bodies.append(body)
     world.by_name[body.name] = body
