@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..quaternions import qmul, qslerp, qyaw, yaw_of
+from ..quaternions import qfrom_axis_angle, qmul, qslerp, qyaw, yaw_of
 from .mocap import JOINTS, Clip
 from .rig import Rig
 
@@ -81,8 +81,10 @@ class MotionPlan:
     """
 
     def __init__(self, rig: Rig, segments: list[Segment], position: np.ndarray, yaw: float,
-                 mapper: ClipMapper | None = None):
+                 mapper: ClipMapper | None = None, look: list[tuple[float, float, float]] = ()):
         self.rig = rig
+        self.look = sorted(look)  # (time s, yaw rad, pitch rad) of the head, on top of the clips
+        self._neck = rig.points["neck"][0] if "neck" in rig.points else None
         self.position = np.asarray(position, dtype=np.float64)
         self.yaw = float(yaw)
         self.mapper = mapper or direct_mapper(rig)
@@ -122,8 +124,26 @@ class MotionPlan:
             rig = self.rig
             pos = np.broadcast_to(self.position + [0.0, 0.0, rig.rest_root_height], t.shape + (3,)).copy()
             quat = np.broadcast_to(qyaw(self.yaw), t.shape + (4,)).copy()
-            return pos, quat, np.broadcast_to(rig.rest, t.shape + rig.rest.shape).copy()
-        return self._blend(t, len(self._placed), mapped=True)
+            pose = pos, quat, np.broadcast_to(rig.rest, t.shape + rig.rest.shape).copy()
+        else:
+            pose = self._blend(t, len(self._placed), mapped=True)
+        if self.look and self._neck is not None:
+            yaw, pitch = self._head(t)
+            turn = qmul(qfrom_axis_angle(np.array([0.0, 0.0, 1.0]), yaw),
+                        qfrom_axis_angle(np.array([0.0, 1.0, 0.0]), -pitch))
+            pose[2][..., self._neck, :] = qmul(pose[2][..., self._neck, :], turn)
+        return pose
+
+    def _head(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Head yaw and pitch (rad) at times ``t``: smoothstep between the look keys."""
+        keys = np.array(self.look, dtype=np.float64)
+        if len(keys) == 1:
+            return np.full(t.shape, keys[0, 1]), np.full(t.shape, keys[0, 2])
+        k = np.clip(np.searchsorted(keys[:, 0], t, side="right") - 1, 0, len(keys) - 2)
+        span = np.maximum(keys[k + 1, 0] - keys[k, 0], 1e-9)
+        x = np.clip((t - keys[k, 0]) / span, 0.0, 1.0)
+        w = x * x * (3.0 - 2.0 * x)
+        return keys[k, 1] + w * (keys[k + 1, 1] - keys[k, 1]), keys[k, 2] + w * (keys[k + 1, 2] - keys[k, 2])
 
     # ------------------------------------------------------------------ internals
     def _clip_pose(self, t: np.ndarray) -> Pose:

@@ -25,7 +25,7 @@ from pydantic_core import core_schema
 from ..colors import parse_color
 from .camera_motion import CameraMotion
 from .interactions import Action, BreakableField, Joint, Kinematic
-from .people import Attach, Humanoid, MotionClip, RagdollSpec
+from .people import Attach, Humanoid, LookKey, MotionClip, RagdollSpec
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -171,6 +171,7 @@ class ObjectSpec(Model):
     breakable: BreakableField = None
     kinematic: Kinematic | None = None
     motion: list[MotionClip] = []
+    look: list[LookKey] = []
     ragdoll: RagdollSpec | None = None
     attach: Attach | None = None
 

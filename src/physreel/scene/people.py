@@ -69,6 +69,16 @@ class MotionClip(Model):
         return self
 
 
+class LookKey(Model):
+    """Where a person's head points at ``time`` (s), relative to their body: ``yaw`` degrees to
+    their left, ``pitch`` degrees up.  Between keys the head turns smoothly; it keeps the first
+    key's direction before it and the last one's after.  Added on top of the clips."""
+
+    time: NonNegFloat
+    yaw: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] = 0.0
+    pitch: Annotated[float, Field(ge=-60, le=60, allow_inf_nan=False)] = 0.0
+
+
 class RagdollSpec(Model):
     """When the person goes limp by themselves: ``on_impact_above`` N·s of summed contact
     impulse from one blow (the floor does not count)."""
@@ -112,7 +122,7 @@ def people_problems(data: dict, object_names: list[str], base: Path) -> list[tup
         if not isinstance(o, dict):
             continue
         is_person = o.get("name") in humanoids
-        for key in ("motion", "ragdoll"):
+        for key in ("motion", "ragdoll", "look"):
             if o.get(key) not in (None, [], {}) and not is_person:
                 out.append((("objects", i, key), f"'{key}' is for people; give this object "
                             "'shape: {type: humanoid}' or remove it"))
