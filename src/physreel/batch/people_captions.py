@@ -47,11 +47,23 @@ def people_sentences(scene: Mapping[str, Any], events: Sequence[Mapping[str, Any
     """
     objects = [o for o in scene.get("objects") or [] if isinstance(o, Mapping)]
     by_name = {str(o.get("name")): o for o in objects}
+    plain = describe
+
+    def describe(o):  # noqa: F811 - a worn "helmet" is a helmet, not a ball
+        text = plain(o)
+        cls = o.get("class_name")
+        if cls and (o.get("shape") or {}).get("type") in ("sphere", "box", "cylinder", "capsule", "cone"):
+            words = text.split()
+            return " ".join(words[:-1] + [str(cls)])
+        return text
+
     people = [o for o in objects if (o.get("shape") or {}).get("type") == "humanoid"]
     names = {str(o["name"]) for o in people}
     out: list[str] = []
     covered: set[str] = set()
     many = len(people) > 1
+    skip_people: set[str] = set()
+    sentences: dict[str, str] = {}
     for k, person in enumerate(people):
         name = str(person["name"])
         who = _subject(person, k, many)
@@ -65,8 +77,17 @@ def people_sentences(scene: Mapping[str, Any], events: Sequence[Mapping[str, Any
             v = _VERBS.get(c.split("/")[-1].rsplit(".", 1)[0].removeprefix("humanoid3d_"), "moves")
             if not verbs or verbs[-1] != v:
                 verbs.append(v)
-        struck = _struck(events, name, names, by_name)
-        if struck and verbs and verbs[-1] in _STRIKES.values():
+        struck = _struck(events, name, names, by_name, {str(o["name"]) for o in worn})
+        victims = [str(e["object"]) for e in events if e.get("type") == "ragdoll" and e.get("cause") == "impact"
+                   and person_of(str(e.get("by", "")), names) == name and str(e.get("object")) != name]
+        if victims:
+            whom = " and ".join(_subject(by_name[v], 1, True) for v in victims)
+            if verbs and verbs[-1] in _STRIKES.values():
+                verbs[-1] = f"{verbs[-1]} {whom}, who falls to the ground"
+            else:
+                verbs.append(f"knocks down {whom}")
+            skip_people.update(victims)
+        elif struck and verbs and verbs[-1] in _STRIKES.values():
             verbs[-1] = f"{verbs[-1]} {_a(describe(by_name[struck]))}"
         elif struck:
             verbs.append(f"hits {_a(describe(by_name[struck]))}")
@@ -81,6 +102,8 @@ def people_sentences(scene: Mapping[str, Any], events: Sequence[Mapping[str, Any
                 s += f", which {verb} {_count_phrase([by_name[n] for n in knocked], describe)}"
                 covered |= set(knocked)
         limp = _limp(events, name)
+        if limp is not None and person_of(str(limp.get("by", "")), names) is not None:
+            limp = None  # told in the striker's sentence
         if limp is not None:
             by = limp.get("by")
             other = person_of(str(by), names) if by else None
@@ -93,13 +116,21 @@ def people_sentences(scene: Mapping[str, Any], events: Sequence[Mapping[str, Any
                 s += ["; then they collapse to the floor", "; then they go limp and fall"][int(rng.integers(2))]
         for ev in events:
             if ev.get("type") == "detach" and ev.get("from") == name and ev.get("object") in by_name:
-                s += f", and their {describe(by_name[ev['object']])} " + \
-                     ["is knocked off", "falls off"][int(rng.integers(2))]
-                covered.add(str(ev["object"]))
-        out.append(_cap(s) + ".")
+                thing = str(ev["object"])
+                hitter = _hit_by(events, thing, float(ev.get("time", 0.0)), names, by_name)
+                if hitter is not None:
+                    noun = describe(by_name[thing]).split()[-1]
+                    s += f" until {_a(describe(by_name[hitter]))} knocks the {noun} off"
+                    covered.add(hitter)
+                else:
+                    s += f", and their {describe(by_name[thing])} " + ["is knocked off", "falls off"][int(rng.integers(2))]
+                covered.add(thing)
+        sentences[name] = _cap(s) + "."
         covered |= {str(o["name"]) for o in worn}
         if struck:
             covered.add(struck)
+    out = [text for who, text in sentences.items() if who not in skip_people
+           or by_name[who].get("motion")]
     return out, covered
 
 
@@ -118,16 +149,27 @@ def _the(people, name: str, names: set[str]) -> str:
     return "someone"
 
 
-def _struck(events, name: str, people: set[str], by_name) -> str | None:
-    """The first scene object (not a person) one of the person's parts hit."""
+def _struck(events, name: str, people: set[str], by_name, worn: set[str]) -> str | None:
+    """The first scene object (not a person, not worn by them) one of the person's parts hit."""
     for ev in sorted(events, key=lambda e: float(e.get("time", 0.0))):
         pair = [str(n) for n in ev.get("objects") or []]
         if ev.get("type") != "impact" or len(pair) != 2:
             continue
         mine = [n for n in pair if person_of(n, people) == name]
-        other = [n for n in pair if person_of(n, people) is None and n in by_name]
+        other = [n for n in pair if person_of(n, people) is None and n in by_name and n not in worn]
         if mine and other:
             return other[0]
+    return None
+
+
+def _hit_by(events, thing: str, when: float, people: set[str], by_name) -> str | None:
+    """The scene object that hit ``thing`` at (about) ``when``."""
+    for ev in events:
+        pair = [str(n) for n in ev.get("objects") or []]
+        if ev.get("type") == "impact" and thing in pair and len(pair) == 2 and abs(float(ev.get("time", 0)) - when) < 0.05:
+            other = pair[1] if pair[0] == thing else pair[0]
+            if other in by_name and person_of(other, people) is None:
+                return other
     return None
 
 
@@ -138,7 +180,8 @@ def _knocked(events, struck: str, people: set[str], by_name, skip: set[str]) -> 
         pair = [str(n) for n in ev.get("objects") or []]
         if ev.get("type") == "impact" and struck in pair and len(pair) == 2:
             other = pair[1] if pair[0] == struck else pair[0]
-            if other in by_name and other not in skip and person_of(other, people) is None and other not in hit:
+            if other in by_name and other not in skip and person_of(other, people) is None and other not in hit \
+                    and not by_name[other].get("static"):
                 hit.append(other)
     return hit
 

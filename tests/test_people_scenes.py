@@ -1,0 +1,112 @@
+"""People in scene files, renders and captions: validation, one segmentation id per person,
+keypoints on the person's pixels, captions that say what people did."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, SCENES, scene_dict
+
+MAN = str(ROOT / "assets" / "CesiumMan.glb")
+
+
+def _people_scene(**top):
+    objects = [
+        {"name": "alice", "shape": {"type": "humanoid", "height": 1.7}, "motion": [{"clip": "walk"}]},
+        {"name": "bob", "shape": {"type": "humanoid", "height": 1.8, "skin": MAN}, "position": [0.5, 1.2, 0],
+         "motion": [{"clip": "walk"}]},
+        {"name": "cap", "shape": {"type": "sphere", "radius": 0.12}, "mass": 0.3, "color": "#e8c020",
+         "attach": {"to": "alice", "bone": "head", "offset": [0, 0, 0.04]}},
+    ]
+    return scene_dict(objects, resolution=[128, 96], duration=0.5, fps=12,
+                      cameras=[{"position": [0.8, -3.6, 1.3], "look_at": [0.6, 0.5, 0.9], "fov": 50}], **top)
+
+
+def test_scene_errors_name_the_field_and_suggest(tmp_path):
+    from physreel.cli import main
+
+    bad = scene_dict([
+        {"name": "alice", "shape": {"type": "humanoid"}, "motion": [{"clip": "wlak"}], "static": True},
+        {"name": "box", "shape": {"type": "box", "size": [1, 1, 1]}, "motion": [{"clip": "walk"}],
+         "attach": {"to": "alcie", "bone": "hed"}},
+    ], actions=[{"time": 1, "type": "ragdoll", "object": "box"}])
+    path = tmp_path / "bad.yaml"
+    path.write_text(json.dumps(bad))
+    res = CliRunner().invoke(main, ["validate", str(path)])
+    assert res.exit_code == 2
+    out = res.output
+    assert "objects[0].motion[0].clip" in out and "did you mean 'walk'" in out
+    assert "objects[0].static" in out
+    assert "objects[1].motion" in out and "is for people" in out
+    assert "objects[1].attach.to" in out and "did you mean 'alice'" in out
+    assert "objects[1].attach.bone" in out and "did you mean 'head'" in out
+    assert "actions[0].object" in out and "not a humanoid" in out
+
+
+def test_one_segmentation_id_per_person_and_keypoints_on_their_pixels(tmp_path):
+    """Every part of a person is written with the person's id; the 3D keypoints of metadata,
+    projected through the metadata camera, land on that person's pixels wherever the depth map
+    says they are not hidden (keypoints lie inside the body)."""
+    from physreel import write
+    from physreel.rendering.keypoints import depth_tolerance, visible
+
+    out = tmp_path / "people"
+    write(_people_scene(), out, passes=["rgb", "segmentation", "depth"])
+    meta = json.loads((out / "metadata.json").read_text())
+    ids = {v: int(k) for k, v in meta["segmentation_ids"].items()}
+    assert set(ids) == {"background", "ground", "alice", "bob", "cap"}
+    assert not any("." in name for name in meta["segmentation_ids"].values())
+    seg = np.load(out / "main" / "segmentation.npy")
+    depth = np.load(out / "main" / "depth.npy")
+    present = set(np.unique(seg).tolist())
+    assert {ids["alice"], ids["bob"], ids["cap"]} <= present
+    assert present <= set(ids.values())  # no part ids leak out
+    cam = meta["cameras"]["main"]
+    hits = total = 0
+    for name in ("alice", "bob"):
+        kp = np.asarray(meta["people"][name]["coco18_3d"])
+        for f in range(meta["num_frames"]):
+            K = np.asarray(cam["K"][f])
+            w2c = np.asarray(cam["world_to_camera"][f])
+            pc = kp[f] @ w2c[:3, :3].T + w2c[:3, 3]
+            xy = (pc @ K.T)[:, :2] / pc[:, 2:3]
+            vis = visible(xy, pc[:, 2], depth[f], depth_tolerance(meta["people"][name]["height"]))
+            for x, y in xy[vis]:
+                total += 1
+                hits += seg[f, int(y), int(x)] in (ids[name], ids["cap"])  # a worn cap is on the head
+    assert total > 40
+    assert hits / total > 0.95
+
+
+def test_skinned_person_is_drawn_as_its_textured_mesh(tmp_path):
+    """The skinned character shows its texture's colours (not a flat material) and its physics
+    capsules are not drawn: the person's pixels match its own id only."""
+    from physreel import render
+
+    data = _people_scene()
+    data["objects"] = [data["objects"][1]]
+    bundle = next(iter(render(data, passes=["rgb", "segmentation"])))
+    mask = bundle["segmentation"] == 2
+    assert mask.sum() > 150
+    colours = bundle["rgb"][mask].astype(float)
+    assert colours.std(axis=0).max() > 20  # textured: many colours across the body
+
+
+@pytest.mark.parametrize("name,words", [
+    ("penalty_kick", ["kicks", "ball"]),
+    ("kick_knockdown", ["kicks another person, who falls to the ground"]),
+    ("helmet_knocked_off", ["wearing", "helmet", "knocks the helmet off"]),
+])
+def test_captions_say_what_people_did(name, words):
+    from physreel import load_scene, simulate, with_overrides
+    from physreel.batch.captions import caption
+
+    sc = load_scene(SCENES / f"{name}.yaml")
+    traj = simulate(with_overrides(sc, fps=12))
+    text = caption(sc.model_dump(mode="json"), traj.events, np.random.default_rng(0))
+    for w in words:
+        assert w in text, text
