@@ -216,16 +216,17 @@ class Rig:
         local = np.stack([self.points[n][1] for n in names])
         return pos[..., idx, :] + qrot(quat[..., idx, :], local)
 
+    def part_mesh(self, bone: int) -> trimesh.Trimesh | None:
+        """The render mesh of one bone's part (its shapes joined, bone frame); None if it has none."""
+        shapes = self.shapes[bone]
+        if not shapes:
+            return None
+        meshes = [s.mesh() for s in shapes]
+        return meshes[0] if len(meshes) == 1 else trimesh.util.concatenate(meshes)
+
     def part_meshes(self) -> list[trimesh.Trimesh | None]:
-        """One render mesh per bone (its shapes joined, bone frame); None for shapeless bones."""
-        out = []
-        for shapes in self.shapes:
-            if not shapes:
-                out.append(None)
-                continue
-            meshes = [s.mesh() for s in shapes]
-            out.append(meshes[0] if len(meshes) == 1 else trimesh.util.concatenate(meshes))
-        return out
+        """One render mesh per bone (see :meth:`part_mesh`)."""
+        return [self.part_mesh(b) for b in range(self.num_bones)]
 
 
 def mass_properties(shapes: list[Shape], mass: float) -> tuple[np.ndarray, np.ndarray]:

@@ -115,7 +115,7 @@ class AttachSetup:
 def part_geometry(rig: Rig, bone: int, drawn: bool = True) -> Geometry:
     """Render geometry of one body part (bone frame) with its mass properties; nothing to draw
     when ``drawn`` is False (a skinned person is drawn as their skin)."""
-    mesh = rig.part_meshes()[bone] if drawn else None
+    mesh = rig.part_mesh(bone) if drawn else None
     visual = [mesh] if mesh is not None else []
     volume = float(sum(sh.volume for sh in rig.shapes[bone])) or 1e-6
     m = max(float(rig.masses[bone]), 1e-9)
@@ -175,6 +175,9 @@ class _Person:
     block_start: int = -(10**9)
     block_pos: np.ndarray | None = None
     block_quat: np.ndarray | None = None
+    block_vel: np.ndarray | None = None
+    block_ang: np.ndarray | None = None
+    block_lists: tuple | None = None
     hits: list = field(default_factory=list)  # (step, impulse, other) within the window
 
     @property
@@ -295,32 +298,40 @@ class HumanoidController(Controller):
     # ------------------------------------------------------------------ playback
     def _pose(self, world: World, person: _Person, step: int) -> tuple[np.ndarray, np.ndarray]:
         """World bone poses at physics step ``step`` (from the block cache)."""
+        i = self._block(world, person, step)
+        return person.block_pos[i], person.block_quat[i]
+
+    def _block(self, world: World, person: _Person, step: int) -> int:
+        """Index of ``step`` in the person's block of precomputed steps (computed on demand:
+        poses of :data:`BLOCK_STEPS` + 1 steps at once, the velocities between them, and the
+        per-part lists pybullet is given)."""
         i = step - person.block_start
         if person.block_pos is None or not 0 <= i < BLOCK_STEPS:
             person.block_start = step
             t = (step + np.arange(BLOCK_STEPS + 1)) * world.dt
             rp, rq, local = person.setup.plan.sample(t)
-            person.block_pos, person.block_quat = person.setup.rig.forward(rp, rq, local)
+            pos, quat = person.setup.rig.forward(rp, rq, local)
+            person.block_pos, person.block_quat = pos, quat
+            person.block_vel = np.diff(pos, axis=0) / world.dt
+            person.block_ang = angular_velocity(quat[:-1], quat[1:], world.dt)
+            person.block_lists = (pos[:-1].tolist(), quat[:-1].tolist(), person.block_vel.tolist(),
+                                  person.block_ang.tolist())
             i = 0
-        return person.block_pos[i], person.block_quat[i]
+        return i
 
     def _motion(self, world: World, person: _Person, step: int) -> tuple[np.ndarray, ...]:
         """Bone poses at ``step`` and the velocities that reach the poses of ``step + 1``."""
-        pos, quat = self._pose(world, person, step)
-        i = step - person.block_start
-        nxt_pos, nxt_quat = person.block_pos[i + 1], person.block_quat[i + 1]
-        vel = (nxt_pos - pos) / world.dt
-        ang = angular_velocity(quat, nxt_quat, world.dt)
-        return pos, quat, vel, ang
+        i = self._block(world, person, step)
+        return person.block_pos[i], person.block_quat[i], person.block_vel[i], person.block_ang[i]
 
     def _place(self, world: World, person: _Person, step: int) -> None:
         p, c = world.p, world.client
-        pos, quat, vel, ang = self._motion(world, person, step)
+        i = self._block(world, person, step)
+        pos, quat, vel, ang = (lst[i] for lst in person.block_lists)
         for b, bid in enumerate(person.kinematic):
-            if bid < 0:
-                continue
-            p.resetBasePositionAndOrientation(bid, pos[b].tolist(), quat[b].tolist(), physicsClientId=c)
-            p.resetBaseVelocity(bid, vel[b].tolist(), ang[b].tolist(), physicsClientId=c)
+            if bid >= 0:
+                p.resetBasePositionAndOrientation(bid, pos[b], quat[b], physicsClientId=c)
+                p.resetBaseVelocity(bid, vel[b], ang[b], physicsClientId=c)
 
     # ------------------------------------------------------------------ blows
     def _mine(self, person: _Person) -> set[int]:
