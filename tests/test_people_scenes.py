@@ -158,3 +158,15 @@ def test_skinned_person_flow_follows_the_mesh(tmp_path):
     # ...and the flow follows it (measured: median 0.006 px, 90 % under 0.06 px; taken as one body
     # moving with the pelvis it would be 0.25 px and 2.7 px)
     assert np.median(errs) < 0.05 and np.percentile(errs, 90) < 0.3
+
+
+def test_warning_when_a_person_strikes_in_a_scene_with_heavy_things():
+    from physreel import build
+
+    objs = [{"name": "a", "shape": {"type": "humanoid"}, "motion": [{"clip": "punch"}]},
+            {"name": "crate", "shape": {"type": "box", "size": [0.6, 0.6, 0.6]}, "material": "wood"},
+            {"name": "ball", "shape": {"type": "sphere", "radius": 0.11}, "mass": 0.43}]
+    warnings = build(scene_dict(objs)).warnings
+    assert len(warnings) == 1 and "crate (151 kg)" in warnings[0] and "infinitely strong" in warnings[0]
+    objs[0]["motion"] = [{"clip": "walk"}]
+    assert build(scene_dict(objs)).warnings == []

@@ -42,8 +42,38 @@ def build_humanoid(ctx: BuildContext, index: int, spec: ObjectSpec) -> BuiltObje
     extra["segments"] = tuple(
         Segment(load_clip(m.clip), m.start, m.until, m.blend, m.speed) for m in spec.motion
     )
-    built = resolve_object(ctx, index, spec, body_geometry(rig), "humanoid", extra)
+    geometry = body_geometry(rig)
+    geometry.warnings.extend(_strength_warnings(ctx, spec))
+    built = resolve_object(ctx, index, spec, geometry, "humanoid", extra)
     return dataclasses.replace(built, mass=mass)
+
+
+HEAVY = 5.0
+"""kg: heavier things struck by a kinematic person get a warning."""
+
+_STRIKES = {"kick", "punch", "spinkick"}
+
+
+def _strength_warnings(ctx: BuildContext, spec: ObjectSpec) -> list[str]:
+    """A person who strikes (kick, punch) in a scene with heavy loose objects: a kinematic
+    person is infinitely strong, so what they strike flies off as if hit by a wall."""
+    strikes = sorted({m.clip for m in spec.motion if m.clip in _STRIKES})
+    if not strikes:
+        return []
+    from ..assets.primitives import primitive_geometry
+    from .materials import object_material
+
+    heavy = []
+    for o in ctx.scene.objects:
+        if o.static or o.kinematic is not None or o.shape.type in ("humanoid", "mesh") or o.attach is not None:
+            continue
+        mass = o.mass if o.mass is not None else object_material(ctx.scene, o).density * primitive_geometry(o.shape).volume
+        if mass > HEAVY:
+            heavy.append(f"{o.name} ({mass:.0f} kg)")
+    if not heavy:
+        return []
+    return [f"{spec.name} plays {', '.join(strikes)}: a person playing clips is infinitely strong, so a struck "
+            f"{', '.join(heavy)} would fly off as if hit by a wall; keep what people strike to a few kg"]
 
 
 def body_geometry(rig: Rig) -> Geometry:
