@@ -67,6 +67,7 @@ def build_metadata(assembly: Assembly, trajectory: Trajectory, cameras: dict[str
             "mass": round(float(trajectory.masses.get(name, 0.0)), 9),
             "static": spec.static,
             "parent": trajectory.parents.get(name),
+            "part_of": trajectory.parts.get(name),
             "material": spec.material,
             "material_preset": built.material_preset,
             "class": built.class_name,
