@@ -17,10 +17,12 @@ friction, starting from the current pose and velocities: they fall, settle and s
 Switching before the blow lands means the blow itself is resolved against the limp body, so
 momentum is conserved.
 
-**Attachments.**  An object attached to a body part (``attach: {to, bone, offset,
-break_force}``) is held there by a fixed constraint (and does not collide with the part it
-sits on); it follows the part within millimetres, and when the constraint force exceeds
-``break_force`` (N) the constraint is removed and the object falls as a free body.
+**Blows between people** are finite: a limb of another person delivers ``(1 + e)`` times the
+reduced mass of half the limb and the struck body times the approach speed, then passes
+through the struck body for :data:`STRIKE_APART` (a kinematic limb left in contact would carry
+them off at its own speed).
+
+**Attachments** (worn things) are :mod:`physreel.physics.attachments`.
 
 Events: ``ragdoll`` (``object``, ``cause``: ``action`` or ``impact``, and for impacts ``by``,
 ``part``, ``impulse``), ``detach`` (``object``, ``from``, ``part``, ``force``).  Impacts of
@@ -38,9 +40,9 @@ import numpy as np
 from ..assets.motion import MotionPlan
 from ..assets.primitives import Geometry
 from ..assets.rig import Rig
-from ..quaternions import angular_velocity, qfrom_matrix, qrot, qto_matrix, yaw_of
+from ..quaternions import angular_velocity, yaw_of
 from ..scene.materials import MaterialProps
-from ..transforms import orientation
+from .attachments import Attachments, AttachSetup, pose_matrix
 from .ragdoll import Ragdoll
 from .world import FLAT_CONTACT_THRESHOLD, Body, Controller, World, link_key
 
@@ -49,9 +51,6 @@ BLOCK_STEPS = 240
 
 IMPACT_WINDOW = 0.03
 """s; contact impulses on a person within this window are summed (one blow)."""
-
-ATTACH_MAX_FORCE = 1e6
-"""N; the force a constraint may apply when no break force is given."""
 
 STRIKE_APART = 0.25
 """s; after a blow from another person's limb, striker and struck pass through each other this
@@ -90,26 +89,6 @@ class PersonSetup:
         above = spec.ragdoll.on_impact_above if spec.ragdoll is not None else None
         at = [a.time for a in actions if a.type == "ragdoll" and a.object == spec.name]
         return cls(spec.name, rig, plan, built.material, above, at, drawn=built.extra.get("skin") is None)
-
-
-@dataclass
-class AttachSetup:
-    """An object held on a body part: ``point`` is a named point of the rig (``head``) or a
-    part name; ``offset`` (m) is added in the part's frame; ``rotation`` (4,) is the object's
-    orientation relative to that frame."""
-
-    object: str
-    person: str
-    point: str
-    offset: np.ndarray
-    rotation: np.ndarray
-    break_force: float | None = None
-
-    @classmethod
-    def of(cls, built) -> AttachSetup:
-        a = built.spec.attach
-        rot = orientation(a.rotation, None)
-        return cls(built.name, a.to, a.bone, np.asarray(a.offset, dtype=np.float64), rot, a.break_force)
 
 
 def part_geometry(rig: Rig, bone: int, drawn: bool = True) -> Geometry:
@@ -185,23 +164,6 @@ class _Person:
         return self.setup.name
 
 
-@dataclass
-class _Attached:
-    setup: AttachSetup
-    body: Body
-    bone: int
-    local: np.ndarray  # (4, 4) object frame in the bone frame
-    constraint: int | None = None
-    ignored: list = field(default_factory=list)  # (body id, link) of the wearer not collided with
-
-
-def _pose_matrix(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    m = np.eye(4)
-    m[:3, :3] = qto_matrix(q)
-    m[:3, 3] = p
-    return m
-
-
 class HumanoidController(Controller):
     """Plays, ragdolls and holds attachments for the people of a scene (see the module notes).
 
@@ -212,7 +174,7 @@ class HumanoidController(Controller):
     def __init__(self, recorder=None):
         self.recorder = recorder
         self.people: dict[str, _Person] = {}
-        self.attached: list[_Attached] = []
+        self.attachments = Attachments(self)
         self._ragdoll_steps: list[tuple[int, str]] = []
         self._tracks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._owner: dict[int, tuple[str, int]] = {}  # kinematic part body -> (person, bone)
@@ -231,7 +193,7 @@ class HumanoidController(Controller):
         self._ragdoll_steps.sort()
         for built in objs:
             if built.spec.attach is not None:
-                self._attach(world, AttachSetup.of(built))
+                self.attachments.add(world, AttachSetup.of(built))
         n = world.scene.num_frames
         for name, person in self.people.items():
             B = person.setup.rig.num_bones
@@ -271,7 +233,7 @@ class HumanoidController(Controller):
                     self._go_limp(world, person, {"cause": "impact", **blow})
                     continue
             self._place(world, person, k)
-        self._check_attachments(world)
+        self.attachments.check(world)
         if self._apart:
             self._rejoin(world)
 
@@ -335,9 +297,7 @@ class HumanoidController(Controller):
 
     # ------------------------------------------------------------------ blows
     def _mine(self, person: _Person) -> set[int]:
-        ids = {b for b in person.kinematic if b >= 0}
-        ids |= {a.body.body_id for a in self.attached if a.setup.person == person.name}
-        return ids
+        return {b for b in person.kinematic if b >= 0} | self.attachments.worn_by(person.name)
 
     def _predicted_blow(self, world: World, person: _Person) -> dict | None:
         """The largest impulse a body about to touch the person this step would deliver
@@ -436,10 +396,7 @@ class HumanoidController(Controller):
             _set_material(world, rd.body, link, ps.material)
         # A limp body lying still costs nothing once Bullet lets it sleep (1.5 ms a step awake).
         p.changeDynamics(rd.body, -1, activationState=p.ACTIVATION_STATE_ENABLE_SLEEPING, physicsClientId=c)
-        held = [a for a in self.attached if a.setup.person == person.name and a.constraint is not None]
-        for a in held:  # before their parts go (removing a body removes its constraints)
-            p.removeConstraint(a.constraint, physicsClientId=c)
-            a.constraint = None
+        held = self.attachments.release(world, person.name)  # before the parts they hang on go
         # The kinematic parts go; each part's Body now names a link of the ragdoll.
         removed = {bid for bid in person.kinematic if bid >= 0}
         for b, bid in enumerate(person.kinematic):
@@ -452,19 +409,12 @@ class HumanoidController(Controller):
                 ci, cq = rd.inertial_frame(b)
                 body.body_id = rd.body
                 body.link = b - 1
-                body.com_in_object = _pose_matrix(ci, cq)
+                body.com_in_object = pose_matrix(ci, cq)
                 body.object_in_com = np.linalg.inv(body.com_in_object)
                 world.by_id[link_key(rd.body, body.link)] = body
         person.kinematic = [-1] * ps.rig.num_bones
         person.ragdoll = rd
-        for a in self.attached:
-            if a.setup.person == person.name:
-                a.ignored = [(b, ln) for b, ln in a.ignored if b not in removed]
-                if a.constraint is not None or a in held:
-                    for link in range(-1, ps.rig.num_bones - 1):
-                        self._ignore(world, a, rd.body, link)
-        for a in held:
-            self._constrain(world, a)
+        self.attachments.rehang(world, person.name, removed, held)
         strike = why.pop("_strike", None)
         if strike is not None:
             self._strike(world, person, strike)
@@ -511,88 +461,6 @@ class HumanoidController(Controller):
             if still:
                 keep.append((until, body, still))
         self._apart = keep
-
-    # ------------------------------------------------------------------ attachments
-    def _part_frame(self, world: World, person: _Person, bone: int) -> tuple[int, int, np.ndarray]:
-        """pybullet body, link and the bone frame in that link's centre-of-mass frame (4, 4)."""
-        if person.ragdoll is None:
-            return person.kinematic[bone], -1, np.eye(4)
-        ci, cq = person.ragdoll.inertial_frame(bone)
-        return person.ragdoll.body, bone - 1, np.linalg.inv(_pose_matrix(ci, cq))
-
-    def _attach(self, world: World, a: AttachSetup) -> None:
-        person = self.people[a.person]
-        rig = person.setup.rig
-        if a.point in rig.points:
-            bone, point = rig.points[a.point]
-        else:
-            bone = rig.index(a.point)
-            point = rig.coms[bone]
-        # Attach to the nearest bone that has a part (points may hang on shapeless bones).
-        while person.kinematic[bone] < 0 and rig.parents[bone] >= 0:
-            point = rig.offsets[bone] + qrot(rig.rest[bone], point)
-            bone = rig.parents[bone]
-        local = _pose_matrix(point + a.offset, a.rotation)
-        body = world.by_name[a.object]
-        att = _Attached(a, body, bone, local)
-        # Place the object on the part, still, before the first step.
-        pos, quat = self._pose(world, person, world.step_index)
-        obj = _pose_matrix(pos[bone], quat[bone]) @ local
-        com = obj @ body.com_in_object
-        p, c = world.p, world.client
-        p.resetBasePositionAndOrientation(body.body_id, com[:3, 3].tolist(), qfrom_matrix(com[:3, :3]).tolist(),
-                                          physicsClientId=c)
-        _, _, vel, ang = self._motion(world, person, world.step_index)
-        v = vel[bone] + np.cross(ang[bone], com[:3, 3] - pos[bone])
-        p.resetBaseVelocity(body.body_id, v.tolist(), ang[bone].tolist(), physicsClientId=c)
-        # While worn it does not collide with its wearer: it sits in the head it is on, and the
-        # clips know nothing of it (an arm raised through a helmet would tear it off).
-        for bid in person.kinematic:
-            if bid >= 0:
-                self._ignore(world, att, bid, -1)
-        self.attached.append(att)
-        self._constrain(world, att)
-
-    def _constrain(self, world: World, a: _Attached) -> None:
-        p, c = world.p, world.client
-        person = self.people[a.setup.person]
-        parent, link, bone_in_com = self._part_frame(world, person, a.bone)
-        frame = bone_in_com @ a.local  # the object frame in the parent's COM frame
-        child = a.body.object_in_com  # the object frame in the object's COM frame
-        a.constraint = p.createConstraint(
-            parent, link, a.body.body_id, -1, p.JOINT_FIXED, [0, 0, 0],
-            frame[:3, 3].tolist(), child[:3, 3].tolist(),
-            qfrom_matrix(frame[:3, :3]).tolist(), qfrom_matrix(child[:3, :3]).tolist(),
-            physicsClientId=c,
-        )
-        p.changeConstraint(a.constraint, maxForce=ATTACH_MAX_FORCE, physicsClientId=c)
-
-    def _ignore(self, world: World, a: _Attached, body: int, link: int) -> None:
-        world.p.setCollisionFilterPair(body, a.body.body_id, link, -1, 0, physicsClientId=world.client)
-        a.ignored.append((body, link))
-
-    def _check_attachments(self, world: World) -> None:
-        p, c = world.p, world.client
-        for a in self.attached:
-            if a.constraint is None and a.ignored:
-                # Fallen off: it collides with the wearer again once clear of them.
-                still = []
-                for body, link in a.ignored:
-                    if p.getClosestPoints(body, a.body.body_id, 0.0, link, -1, physicsClientId=c):
-                        still.append((body, link))
-                    else:
-                        p.setCollisionFilterPair(body, a.body.body_id, link, -1, 1, physicsClientId=c)
-                a.ignored = still
-            if a.constraint is None or a.setup.break_force is None:
-                continue
-            f = p.getConstraintState(a.constraint, physicsClientId=c)
-            force = float(np.linalg.norm(f[:3]))
-            if force > a.setup.break_force:
-                p.removeConstraint(a.constraint, physicsClientId=c)
-                a.constraint = None
-                person = self.people[a.setup.person]
-                world.add_event("detach", object=a.setup.object, **{"from": a.setup.person},
-                                part=person.setup.part_name(a.bone), force=round(force, 3))
 
     # ------------------------------------------------------------------ queries
     def bone_poses(self, world: World, name: str) -> tuple[np.ndarray, np.ndarray]:
