@@ -419,10 +419,8 @@ class HumanoidController(Controller):
         if strike is not None:
             self._strike(world, person, strike)
         world.add_event("ragdoll", object=ps.name, **why)
-        if self.recorder is not None:  # a limp body's parts come to rest like any object
-            for body in person.bodies:
-                if body is not None:
-                    self.recorder.release(body.name)
+        if self.recorder is not None:  # a limp body comes to rest like any object (one event)
+            self.recorder.release(ps.name)
 
     def _strike(self, world: World, victim: _Person, strike: tuple) -> None:
         """A blow from another person's limb: its impulse (``(1 + e)`` times the reduced mass of
