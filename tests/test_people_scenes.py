@@ -49,38 +49,58 @@ def test_scene_errors_name_the_field_and_suggest(tmp_path):
 
 
 def test_one_segmentation_id_per_person_and_keypoints_on_their_pixels(tmp_path):
-    """Every part of a person is written with the person's id; the 3D keypoints of metadata,
-    projected through the metadata camera, land on that person's pixels wherever the depth map
-    says they are not hidden (keypoints lie inside the body)."""
+    """Every part of a person is written with the person's id; the keypoints pass's 2D points
+    are the projections of its 3D points through the metadata camera, and the visible ones lie
+    on that person's pixels (keypoints sit inside the body); the OpenPose control shows them."""
+    import imageio.v3 as iio
+
     from physreel import write
-    from physreel.rendering.keypoints import depth_tolerance, visible
 
     out = tmp_path / "people"
-    write(_people_scene(), out, passes=["rgb", "segmentation", "depth"])
+    write(_people_scene(), out, passes=["rgb", "segmentation", "depth", "keypoints"], controls=["openpose"])
     meta = json.loads((out / "metadata.json").read_text())
     ids = {v: int(k) for k, v in meta["segmentation_ids"].items()}
     assert set(ids) == {"background", "ground", "alice", "bob", "cap"}
-    assert not any("." in name for name in meta["segmentation_ids"].values())
     seg = np.load(out / "main" / "segmentation.npy")
-    depth = np.load(out / "main" / "depth.npy")
     present = set(np.unique(seg).tolist())
     assert {ids["alice"], ids["bob"], ids["cap"]} <= present
     assert present <= set(ids.values())  # no part ids leak out
+    kp = np.load(out / "main" / "keypoints.npz")
+    assert kp["names"].tolist() == ["alice", "bob"]
+    assert kp["coco18_3d"].shape == (meta["num_frames"], 2, 18, 3)
+    assert np.allclose(kp["coco18_3d"][:, 0], meta["people"]["alice"]["coco18_3d"], atol=1e-4)
     cam = meta["cameras"]["main"]
     hits = total = 0
-    for name in ("alice", "bob"):
-        kp = np.asarray(meta["people"][name]["coco18_3d"])
-        for f in range(meta["num_frames"]):
-            K = np.asarray(cam["K"][f])
-            w2c = np.asarray(cam["world_to_camera"][f])
-            pc = kp[f] @ w2c[:3, :3].T + w2c[:3, 3]
-            xy = (pc @ K.T)[:, :2] / pc[:, 2:3]
-            vis = visible(xy, pc[:, 2], depth[f], depth_tolerance(meta["people"][name]["height"]))
-            for x, y in xy[vis]:
+    for f in range(meta["num_frames"]):
+        K, w2c = np.asarray(cam["K"][f]), np.asarray(cam["world_to_camera"][f])
+        for p, name in enumerate(("alice", "bob")):
+            for lay in ("coco18", "body25"):
+                pc = kp[f"{lay}_3d"][f, p] @ w2c[:3, :3].T + w2c[:3, 3]
+                xy = (pc @ K.T)[:, :2] / pc[:, 2:3]
+                assert np.allclose(kp[f"{lay}_2d"][f, p], xy, atol=1e-3)
+            vis = kp["coco18_visible"][f, p]
+            for x, y in kp["coco18_2d"][f, p][vis]:
                 total += 1
                 hits += seg[f, int(y), int(x)] in (ids[name], ids["cap"])  # a worn cap is on the head
     assert total > 40
     assert hits / total > 0.95
+    # the OpenPose image: something drawn at every visible keypoint, the last-drawn dot (left
+    # ear, [255, 0, 85]) in its colour, black where nobody is
+    img = iio.imread(out / "main" / "control" / "openpose" / "00002.png").astype(int)
+    for p in range(2):
+        for k in np.flatnonzero(kp["coco18_visible"][2, p]):
+            x, y = kp["coco18_2d"][2, p, k].astype(int)
+            assert img[y, x].sum() > 0
+        if kp["coco18_visible"][2, p, 17]:
+            x, y = kp["coco18_2d"][2, p, 17].astype(int)
+            assert img[y, x].tolist() == [255, 0, 85]
+    near = np.zeros(img.shape[:2], dtype=bool)
+    for p in range(2):
+        pts = kp["coco18_2d"][2, p][kp["coco18_visible"][2, p]]
+        if len(pts):
+            (x0, y0), (x1, y1) = pts.min(axis=0).astype(int) - 6, pts.max(axis=0).astype(int) + 7
+            near[max(y0, 0):y1, max(x0, 0):x1] = True
+    assert img[~near].max() == 0
 
 
 def test_skinned_person_is_drawn_as_its_textured_mesh(tmp_path):
@@ -127,7 +147,7 @@ def test_skinned_person_flow_follows_the_mesh(tmp_path):
     out = tmp_path / "skinflow"
     scene = load_scene(data)
     traj = simulate(scene)
-    write(scene, out, passes=["flow_forward", "occlusion_forward", "depth"], trajectory=traj)
+    write(scene, out, passes=["flow_forward", "occlusion_forward", "depth", "tracks"], trajectory=traj)
     meta = json.loads((out / "metadata.json").read_text())
     flow = np.load(out / "main" / "flow_forward.npy")
     occ = np.load(out / "main" / "occlusion_forward.npy")
@@ -158,6 +178,18 @@ def test_skinned_person_flow_follows_the_mesh(tmp_path):
     # ...and the flow follows it (measured: median 0.006 px, 90 % under 0.06 px; taken as one body
     # moving with the pelvis it would be 0.25 px and 2.7 px)
     assert np.median(errs) < 0.05 and np.percentile(errs, 90) < 0.3
+    # Point tracks on the skin (barycentric points of its triangles) move as the flow says.
+    tr = np.load(out / "main" / "tracks.npz")
+    assert (tr["point_object"] == 0).sum() > 100  # points on bob's skin (his column is 0)
+    diffs = []
+    for f in range(1, meta["num_frames"] - 1):
+        seen = ~tr["occluded"][:, f] & ~tr["occluded"][:, f + 1] & (tr["point_object"] == 0)
+        xy = tr["tracks_2d"][seen, f]
+        col, row = np.floor(xy[:, 0]).astype(int), np.floor(xy[:, 1]).astype(int)
+        moved = tr["tracks_2d"][seen, f + 1] - xy
+        diffs.append(np.linalg.norm(flow[f, row, col] - moved, axis=1))
+    diffs = np.concatenate(diffs)
+    assert len(diffs) > 100 and np.median(diffs) < 0.25
 
 
 def test_warning_when_a_person_strikes_in_a_scene_with_heavy_things():

@@ -44,6 +44,25 @@ class SkinTrack:
         return verts, normals
 
 
+class SkinPoints:
+    """Points on a skinned person's surface that move with the mesh: ``n`` points sampled on
+    the rest mesh (area-weighted), each a fixed barycentric blend of one triangle's vertices."""
+
+    def __init__(self, track: SkinTrack, n: int, rng: np.random.Generator):
+        skin = track.skin
+        tri = skin.vertices[skin.faces]
+        area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+        self.track = track
+        self.faces = skin.faces[rng.choice(len(tri), size=n, p=area / area.sum())]
+        r1, r2 = np.sqrt(rng.random(n)), rng.random(n)
+        self.bary = np.stack([1 - r1, r1 * (1 - r2), r1 * r2], axis=1)
+
+    def world(self, frame: int) -> np.ndarray:
+        """(n, 3) world positions at ``frame``, metres."""
+        v = self.track.world(frame)[self.faces]  # (n, 3, 3)
+        return np.einsum("nk,nkj->nj", self.bary, v)
+
+
 def skin_tracks(assembly: Assembly, trajectory: Trajectory) -> dict[str, SkinTrack]:
     """The skinned people of a simulation, by name."""
     out = {}
