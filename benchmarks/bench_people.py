@@ -40,9 +40,8 @@ def physreel_ms(people: int, seconds: float) -> float:
 
 def peer_ms(people: int, seconds: float) -> float:
     import contextlib
-    import io
-
     import importlib.util
+    import io
     import types
 
     import pybullet as p
