@@ -160,7 +160,7 @@ def test_passes_and_controls_accept_the_same_names_and_all():
 
     assert resolve_passes(["normal", "seg", "normals"]) == ["segmentation", "normals"]
     assert resolve_controls(["normals", "segmentation"]) == ["normal", "seg"]
-    assert resolve_passes("rgb, all") == PASSES.names and len(PASSES.names) == 10
+    assert resolve_passes("rgb, all") == PASSES.names and len(PASSES.names) == 11
     assert resolve_controls("all") == CONTROLS.names
     passes, controls = resolve_outputs(["rgb"], ["edges"])
     assert passes == ["rgb", "depth", "segmentation", "normals"] and controls == ["edges"]

@@ -25,7 +25,8 @@ SEGMENTATION_IDS_DOC = (
     "bodies created during the simulation (pieces) in order of creation; table in `segmentation_ids`"
 )
 
-_SHAPE_NOUNS = {"sphere": "ball", "box": "box", "cylinder": "cylinder", "capsule": "capsule", "cone": "cone"}
+_SHAPE_NOUNS = {"sphere": "ball", "box": "box", "cylinder": "cylinder", "capsule": "capsule", "cone": "cone",
+                "humanoid": "person"}
 
 
 def resolve_material(scene: Scene, name: str) -> MaterialProps:

@@ -54,7 +54,10 @@ class Geometry:
 
     @property
     def bounds(self) -> np.ndarray:
-        """(2, 3) float64 corners ``[lo, hi]`` of the render mesh's bounding box, object frame, m."""
+        """(2, 3) float64 corners ``[lo, hi]`` of the render mesh's bounding box, object frame, m
+        (a point at the centre of mass for bodies with nothing to draw)."""
+        if not self.visual:
+            return np.stack([self.center_of_mass, self.center_of_mass]).astype(np.float64)
         lo = np.min([m.bounds[0] for m in self.visual], axis=0)
         hi = np.max([m.bounds[1] for m in self.visual], axis=0)
         return np.stack([lo, hi])

@@ -501,6 +501,26 @@ def caption(
     """
     floor = _floor_phrase(scene)
     facts = _object_facts(scene, events, metadata)
+    people = [str(o.get("name")) for o in scene.get("objects") or []
+              if isinstance(o, Mapping) and (o.get("shape") or {}).get("type") == "humanoid"]
+    if people:  # people first; the objects they account for are not described again
+        from .people_captions import people_sentences
+
+        objs = {str(o.get("name")): o for o in scene.get("objects") or [] if isinstance(o, Mapping)}
+        toppled = {f["name"] for f in facts if f["motion"] == "topples"}
+        said, covered = people_sentences(
+            scene, events, rng,
+            lambda o: describe_object(o, scene, ((metadata or {}).get("objects") or {}).get(str(o.get("name")))),
+            toppled)
+        facts = [f for f in facts if f["name"] not in covered and f["name"] not in people]
+        rest = [f for f in facts if f["score"] > 0 or f["landed"]]
+        del objs
+        if not rest:
+            return " ".join(said)
+        tail = caption({**scene, "objects": [o for o in scene.get("objects") or []
+                                             if isinstance(o, Mapping) and str(o.get("name")) in {f["name"] for f in rest}]},
+                       events, rng, metadata=metadata)
+        return " ".join(said + [tail])
     if not facts:
         static = [o for o in scene.get("objects") or [] if isinstance(o, Mapping)]
         what = _a(describe_object(static[0], scene)) if static else "an empty scene"

@@ -174,8 +174,9 @@ def check_quality(
         p = pos[here]
         if len(p) == 0:
             continue
-        # a fracture piece's frame origin is its parent's, which may lie below the floor
-        if ground_on and here[0] and np.any(p[:, 2] < -filters.floor_tolerance):
+        # a fracture piece's frame origin is its parent's, which may lie below the floor; a
+        # person's body parts dip into it where the mocap's feet do (their pelvis is checked)
+        if ground_on and here[0] and not rec.get("part_of") and np.any(p[:, 2] < -filters.floor_tolerance):
             return "through_floor"
         max_motion = max(max_motion, float(np.max(np.linalg.norm(p - p[0], axis=1))))
         if here[0] and matches_interest(str(name), interest):

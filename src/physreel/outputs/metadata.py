@@ -13,6 +13,7 @@ from ..assembly import Assembly
 from ..assembly.materials import SEGMENTATION_IDS_DOC
 from ..physics.trajectory import Trajectory
 from ..rendering.camera import CameraFrame
+from .people import people_metadata
 
 FORMAT_VERSION = 1
 
@@ -66,6 +67,7 @@ def build_metadata(assembly: Assembly, trajectory: Trajectory, cameras: dict[str
             "mass": round(float(trajectory.masses.get(name, 0.0)), 9),
             "static": spec.static,
             "parent": trajectory.parents.get(name),
+            "part_of": trajectory.parts.get(name),
             "material": spec.material,
             "material_preset": built.material_preset,
             "class": built.class_name,
@@ -107,8 +109,10 @@ def build_metadata(assembly: Assembly, trajectory: Trajectory, cameras: dict[str
         },
         "conventions": CONVENTIONS,
         "segmentation_ids": {"0": "background", "1": "ground",
-                             **{str(int(k)): n for k, n in zip(ids, trajectory.names, strict=True)}},
+                             **{str(int(k)): n for k, n in zip(ids, trajectory.names, strict=True)
+                                if n not in trajectory.parts}},
         "objects": objects,
+        "people": people_metadata(assembly, trajectory),
         "events": trajectory.events,
         "cameras": cams,
         "scene": scene.model_dump(mode="json"),

@@ -45,7 +45,7 @@ from .registry import (
 
 # The built-in entries; the order of registration is the canonical order of the names.
 # isort: off
-from . import rgb, depth, segmentation, normals, flow, tracks, boxes  # noqa: F401, E402
+from . import rgb, depth, segmentation, normals, flow, tracks, boxes, keypoints  # noqa: F401, E402
 from . import controls as _builtin_controls  # noqa: F401, E402
 # isort: on
 

@@ -17,6 +17,8 @@ def boxes_geometry(clip) -> dict:
     """Per body: (hull points (M <= 256, 3), box centre (3,), box size (3,)) in the object frame."""
     out = {}
     for name in clip.trajectory.names:
+        if not clip.geometries[name].visual:  # nothing drawn (a skinned person's physics part)
+            continue
         m = clip.mesh(name)
         try:
             hull = m.convex_hull.vertices
@@ -30,17 +32,20 @@ def boxes_geometry(clip) -> dict:
 
 
 def compute(frame, geometry: dict) -> list[dict]:
+    traj = frame.clip.trajectory
     return frame_boxes(frame["segmentation"], frame.view, frame.poses[1:], frame.present[1:],
-                       frame.clip.trajectory.names, geometry)
+                       traj.names, geometry, skip=set(traj.parts))
 
 
-def frame_boxes(seg: np.ndarray, view, poses: np.ndarray, present: np.ndarray, names, geometry: dict) -> list[dict]:
+def frame_boxes(seg: np.ndarray, view, poses: np.ndarray, present: np.ndarray, names, geometry: dict,
+                skip: set[str] = frozenset()) -> list[dict]:
     """Per object at one frame: 2D box of its visible pixels, visible fraction, 3D box.
 
     ``bbox`` is ``[x0, y0, x1, y1]`` in pixel edges (x1, y1 exclusive), or None when no pixel is
     visible; ``visible_fraction`` = visible pixels / area of the object's projected silhouette
     (the convex hull of its projected mesh, clipped to the image), so 1 = fully visible and 0 =
     hidden or out of view; the 3D box is the object's own bounding box, oriented with it.
+    Bodies in ``skip`` get no entry (a person's parts: the person's box has their pixels).
     """
     from scipy import ndimage
 
@@ -52,6 +57,8 @@ def frame_boxes(seg: np.ndarray, view, poses: np.ndarray, present: np.ndarray, n
     slices = ndimage.find_objects(seg.astype(np.int32), max_label=n + 1)
     out = []
     for i, name in enumerate(names):
+        if name in skip:  # a person's body part: in the person's box
+            continue
         oid = i + 2
         pix = int(counts[oid]) if oid < len(counts) else 0
         sl = slices[oid - 1] if oid - 1 < len(slices) else None

@@ -38,10 +38,26 @@ def flow_and_occlusion(frame, direction: str) -> tuple[np.ndarray, np.ndarray]:
         else:
             from ..rendering.flow import compute_flow
 
-            res = compute_flow(depth, frame["segmentation"], frame.view, other.view,
+            ids = frame.render["gt"]["segmentation"]  # one id per body (a person's parts apart)
+            res = compute_flow(depth, ids, frame.view, other.view,
                                frame.poses, other.poses, other["depth"], other.present)
+            _deform(frame, other, res.flow, res.occluded)
             frame.cache[key] = (res.flow, res.occluded)
     return frame.cache[key]
+
+
+def _deform(frame, other, flow: np.ndarray, occluded: np.ndarray) -> None:
+    """Skinned people move per vertex, not as one body: their pixels follow the mesh."""
+    traj = frame.clip.trajectory
+    if not traj.skeletons:
+        return
+    from ..rendering.people import deform_flow, skin_tracks
+
+    skins = skin_tracks(frame.clip.assembly, traj)
+    if skins:
+        moving = [(traj.names.index(n) + 2, t.world(frame.index), t.world(other.index)) for n, t in skins.items()]
+        deform_flow(flow, occluded, frame["depth"], frame.render["gt"]["segmentation"], frame.view, other.view,
+                    other["depth"], moving)
 
 
 class FlowScale:

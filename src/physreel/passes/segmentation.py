@@ -19,15 +19,26 @@ def preview(files):
 
 def manifest(m: ManifestInfo) -> dict:
     return {"file": NPY.pattern, "png16": PNG.pattern, "dtype": "uint16", "shape": [m.frames, m.height, m.width],
-            "values": "instance ids: 0 background, 1 ground, object k (metadata 'objects' order) = k + 2; "
-                      "table in metadata.json 'segmentation_ids'",
+            "values": "instance ids: 0 background, 1 ground, object k (metadata 'objects' order) = k + 2 "
+                      "(a person's body parts show as the person); table in metadata.json 'segmentation_ids'",
             "antialiasing": "none", "preview": "segmentation.mp4 (fixed palette)"}
+
+
+def compute(frame, state) -> np.ndarray:
+    """The renderer draws every body with its own id (flow needs each body's motion); a
+    person's body parts are written with the person's id."""
+    seg = frame.render["gt"]["segmentation"]
+    traj = frame.clip.trajectory
+    if not traj.parts:
+        return seg
+    lut = np.concatenate([[0, 1], traj.segmentation_ids]).astype(np.uint16)
+    return lut[seg]
 
 
 register_pass(Pass(
     name="segmentation",
     aliases=("seg",),
-    compute=lambda frame, state: frame.render["gt"]["segmentation"],
+    compute=compute,
     needs=Needs(render=("gt",)),
     storage=(NPY, PNG),
     preview=preview,

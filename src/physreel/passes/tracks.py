@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .registry import Doc, ManifestInfo, Needs, Pass, register_pass
 from .storage import Npz
 
@@ -11,22 +13,40 @@ NPZ = Npz("tracks.npz")
 def setup(clip):
     """A :class:`~physreel.rendering.tracks.TrackAccumulator` over ``scene.render.tracks``
     surface points, an equal share per body, sampled from the assembly's stream ``"tracks"``
-    (the same points for every camera and every run)."""
+    (the same points for every camera and every run), and the points on skinned people
+    (rows, person's column, :class:`~physreel.rendering.people.SkinPoints`), which follow the
+    mesh frame by frame."""
+    from ..rendering.people import SkinPoints, skin_tracks
     from ..rendering.tracks import TrackAccumulator, sample_surface_points
 
-    names = clip.trajectory.names
-    meshes = [clip.mesh(name) for name in names]
+    traj = clip.trajectory
+    names = traj.names
+    meshes = [clip.mesh(name) if clip.geometries[name].visual else None for name in names]
     rng = clip.assembly.rng("tracks")
-    counts = [max(8, clip.scene.render.tracks // max(len(meshes), 1))] * len(meshes)
+    skins = skin_tracks(clip.assembly, traj)  # drawn as their skin: points on the skin, moving with it
+    drawn = sum(m is not None for m in meshes) + len(skins)  # their physics parts draw nothing
+    share = max(8, clip.scene.render.tracks // max(drawn, 1))
+    counts = [share if m is not None else 0 for m in meshes]
     points, point_object = sample_surface_points(meshes, counts, rng)
-    return TrackAccumulator(points, point_object, clip.num_frames, clip.width, clip.height)
+    moving = []
+    for name, track in skins.items():
+        sp = SkinPoints(track, share, rng)
+        rows = np.arange(len(points), len(points) + share)
+        points = np.concatenate([points, sp.world(0)])
+        point_object = np.concatenate([point_object, np.full(share, names.index(name))])
+        moving.append((rows, names.index(name), sp))
+    return TrackAccumulator(points, point_object, clip.num_frames, clip.width, clip.height), moving
 
 
-def compute(frame, acc) -> dict:
+def compute(frame, state) -> dict:
     """This frame's ``tracks_2d`` (N, 2), ``occluded`` (N,) and ``point_object`` (N,) of every
     sampled point (the clip's TAP-Vid arrays, which keep only points seen at least once, come
     at the end)."""
+    acc, moving = state
     f = frame.index
+    for rows, column, sp in moving:  # skinned people: their points move with the mesh
+        pose = frame.poses[1 + column]
+        acc.move_points(rows, (sp.world(f) - pose[:3, 3]) @ pose[:3, :3])
     acc.update(f, frame.view, frame.poses[1:], frame["depth"], frame.present[1:])
     return {"tracks_2d": acc._xy[:, f].copy(), "occluded": acc._occluded[:, f].copy(),
             "point_object": acc.point_object}
@@ -56,7 +76,7 @@ register_pass(Pass(
     compute=compute,
     needs=Needs(render=("gt",), passes=("depth",)),
     setup=setup,
-    finish=lambda acc: acc.result(),
+    finish=lambda state: state[0].result(),
     storage=(NPZ,),
     preview=preview,
     manifest=manifest,

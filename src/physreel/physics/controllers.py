@@ -1,5 +1,6 @@
 """The controllers a scene needs, in the order they run around each physics step.
 
+0. people (mocap playback, ragdoll, attachments: poses and velocities before the step),
 1. actions and kinematic objects (set poses, velocities, forces before the step),
 2. joints (motor, limit and spring forces before the step),
 3. the impact/rest recorder (snapshots the pre-step state last, reads contacts after),
@@ -22,7 +23,12 @@ def controllers_for(scene: Scene) -> list[Controller]:
     out: list[Controller] = []
     held = {a.object for a in scene.actions if a.type == "release"}
     kinematic = {o.name for o in scene.objects if o.kinematic is not None}
-    recorder = ImpactRecorder(skip_rest=held | kinematic)
+    people = [o.name for o in scene.objects if o.shape.type == "humanoid"]
+    recorder = ImpactRecorder(skip_rest=held | kinematic | set(people))
+    if people:
+        from .humanoid import HumanoidController
+
+        out.append(HumanoidController(recorder))
     if scene.actions or kinematic:
         out.append(ActionController(recorder))
     if scene.joints:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .world import Controller, World
+from .world import Controller, World, link_key
 
 MIN_IMPULSE = 1e-5
 """N·s; smaller step impulses are ignored."""
@@ -132,9 +132,13 @@ class ImpactRecorder(Controller):
         )
         self._rows = {}
         for i, b in enumerate(alive):
-            com[i], orn[i] = p.getBasePositionAndOrientation(b.body_id, physicsClientId=c)
-            v[i], w[i] = p.getBaseVelocity(b.body_id, physicsClientId=c)
-            self._rows[b.body_id] = i
+            if b.link >= 0:  # a link of an articulated body (a limp person's part)
+                ls = p.getLinkState(b.body_id, b.link, computeLinkVelocity=1, physicsClientId=c)
+                com[i], orn[i], v[i], w[i] = ls[0], ls[1], ls[6], ls[7]
+            else:
+                com[i], orn[i] = p.getBasePositionAndOrientation(b.body_id, physicsClientId=c)
+                v[i], w[i] = p.getBaseVelocity(b.body_id, physicsClientId=c)
+            self._rows[link_key(b.body_id, b.link)] = i
         self._com, self._orn, self._v, self._w = com, orn, v, w
         self._update_rest(world, alive)
 
@@ -149,7 +153,7 @@ class ImpactRecorder(Controller):
                 self._emit(world, imp)
 
     def _process(self, world: World, cps, step: int, dt: float) -> None:
-        ids = np.array([(cp[1], cp[2]) for cp in cps], dtype=np.int64)
+        ids = np.array([(link_key(cp[1], cp[3]), link_key(cp[2], cp[4])) for cp in cps], dtype=np.int64)
         pos_a = np.array([cp[5] for cp in cps], dtype=np.float64)
         pos_b = np.array([cp[6] for cp in cps], dtype=np.float64)
         normal = np.array([cp[7] for cp in cps], dtype=np.float64)  # on B, towards A

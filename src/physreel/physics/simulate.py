@@ -53,6 +53,10 @@ def simulate(
                 progress(f + 1, n_frames)
         for ctl in world.controllers:
             ctl.finish(world)
+        skeletons = {}
+        for ctl in world.controllers:
+            if hasattr(ctl, "skeletons"):
+                skeletons.update(ctl.skeletons())
         bodies = list(world.bodies)
         events = sorted(world.events, key=lambda e: (e["time"], e["type"]))
     names = [b.name for b in bodies]
@@ -64,7 +68,10 @@ def simulate(
         events=events,
         masses={b.name: b.mass for b in bodies},
         parents={b.name: b.parent for b in bodies if b.parent is not None},
-        extra_geometry={b.name: b.geom for b in bodies if b.name not in specs},
+        extra_geometry={b.name: b.geom for b in bodies
+                        if b.name not in specs or b.geom is not assembly[b.name].geometry},
+        parts={b.name: b.part_of for b in bodies if b.part_of is not None},
+        skeletons=skeletons,
     )
 
 

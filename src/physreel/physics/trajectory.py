@@ -43,7 +43,12 @@ class Trajectory:
         ``frame``.
     masses : dict name -> kg (0 for static bodies)
     parents : dict piece name -> the body it broke off
-    extra_geometry : dict name -> Geometry of bodies created during the simulation (pieces)
+    extra_geometry : dict name -> Geometry of bodies whose geometry is not their scene object's
+        (pieces created during the simulation, a person's body parts)
+    parts : dict body name -> the object it is a part of (a person's arm -> the person); parts
+        share their object's segmentation id
+    skeletons : dict person name -> (positions (T, B, 3), quaternions (T, B, 4)): world poses of
+        every bone of the person's rig at every frame (``assembly[name].extra["rig"]``)
     """
 
     fps: float
@@ -57,6 +62,8 @@ class Trajectory:
     masses: dict[str, float] = field(default_factory=dict)
     parents: dict[str, str] = field(default_factory=dict)
     extra_geometry: dict[str, Any] = field(default_factory=dict)
+    parts: dict[str, str] = field(default_factory=dict)
+    skeletons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def root_of(self, name: str) -> str:
         """The scene object a body comes from (itself, or the object a piece broke off)."""
@@ -66,11 +73,15 @@ class Trajectory:
 
     @property
     def segmentation_ids(self) -> np.ndarray:
-        """(N,) int64: the segmentation id of each body (column ``i`` -> ``i + 2``; see
+        """(N,) int64: the segmentation id of each body (column ``i`` -> ``i + 2``, except body
+        parts, which take their object's id; see
         :data:`physreel.assembly.materials.FIRST_OBJECT_ID`)."""
         from ..assembly.materials import FIRST_OBJECT_ID
 
-        return FIRST_OBJECT_ID + np.arange(len(self.names), dtype=np.int64)
+        ids = FIRST_OBJECT_ID + np.arange(len(self.names), dtype=np.int64)
+        for name, whole in self.parts.items():  # a person's parts show as the person
+            ids[self.names.index(name)] = ids[self.names.index(whole)]
+        return ids
 
     @property
     def num_frames(self) -> int:

@@ -30,7 +30,9 @@ class Body:
 
     ``com_in_object`` is the (4, 4) transform of the inertial (centre-of-mass, principal axes)
     frame in the object frame: pybullet reports and resets the inertial frame's pose, the
-    Trajectory stores the object frame's.
+    Trajectory stores the object frame's.  ``link`` >= 0 names a link of an articulated
+    pybullet body (a limp person's body part); -1 is a body's base.  ``part_of`` names the
+    object a body is a part of (a person's arm): it shares that object's segmentation id.
     """
 
     name: str
@@ -43,6 +45,8 @@ class Body:
     geom: Geometry | None = None
     parent: str | None = None
     alive: bool = True
+    link: int = -1
+    part_of: str | None = None
 
 
 FLAT_CONTACT_THRESHOLD = 0.005
@@ -53,6 +57,12 @@ Bullet uses the smaller of the two bodies' values.  Spheres keep 0: with pybulle
 lands one corner per step, so a box dipped 7.8 mm into the floor from a 3 cm drop and a tall
 box dropped flat from 5 cm tipped over (93 deg); with 5 mm the box dips 0.5 mm and stays
 upright (1.2 deg)."""
+
+
+def link_key(body_id: int, link: int) -> int:
+    """The key of a pybullet body's link in :attr:`World.by_id` and in contact bookkeeping:
+    the body id for its base (link -1), a distinct integer for each of its links."""
+    return body_id if link < 0 else body_id + ((link + 1) << 20)
 
 
 class Controller:
@@ -305,7 +315,11 @@ class World:
 
     def object_pose(self, body: Body) -> tuple[np.ndarray, np.ndarray]:
         """World position (3,) and quaternion (4,) of the body's *object* frame."""
-        pos, orn = self.p.getBasePositionAndOrientation(body.body_id, physicsClientId=self.client)
+        if body.link >= 0:
+            pos, orn = self.p.getLinkState(body.body_id, body.link, computeForwardKinematics=1,
+                                           physicsClientId=self.client)[:2]
+        else:
+            pos, orn = self.p.getBasePositionAndOrientation(body.body_id, physicsClientId=self.client)
         t = pose_to_matrix(pos, orn) @ body.object_in_com
         return t[:3, 3].copy(), matrix_to_quat(t[:3, :3])
 
@@ -316,7 +330,11 @@ class World:
             if not b.alive:
                 continue
             pos, quat = self.object_pose(b)
-            v, w = self.p.getBaseVelocity(b.body_id, physicsClientId=self.client)
+            if b.link >= 0:
+                v, w = self.p.getLinkState(b.body_id, b.link, computeLinkVelocity=1,
+                                           physicsClientId=self.client)[6:8]
+            else:
+                v, w = self.p.getBaseVelocity(b.body_id, physicsClientId=self.client)
             out[b.name] = (pos, quat, np.asarray(v), np.asarray(w))
         return out
 

@@ -79,7 +79,7 @@ class PassStream:
     def _render(self, f: int, states: dict) -> Frame:
         traj = self.clip.trajectory
         obj = object_poses(traj, f) if traj.names else np.zeros((0, 4, 4))
-        self.renderer.set_poses(obj, traj.present[f])
+        self.renderer.set_poses(obj, traj.present[f], frame=f)
         view = self.clip.views[f]
         outputs = {r: RENDER_OUTPUTS[r](self.renderer, view) for r in self.render_outputs}
         poses = np.concatenate([np.eye(4)[None], obj], axis=0)

@@ -73,10 +73,23 @@ class SceneRenderer:
             if assembly.ground is not None:
                 self._add_ground(assembly)
             self.nodes = []
-            for name in self.names:
+            # People with a skin are drawn as their mesh, skinned per frame (set_poses(frame=));
+            # their physics parts have nothing to draw.
+            from .people import skin_material, skin_tracks
+
+            self.skins = skin_tracks(assembly, trajectory)
+            self._skin_materials = {}
+            for i, name in enumerate(self.names):
                 built = assembly[trajectory.root_of(name)]
-                geom = assembly[name].geometry if name in assembly.objects else trajectory.extra_geometry[name]
-                node = self.pscene.add(self._object_mesh(geom, built.material, built.look), name=name)
+                geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
+                if name in self.skins:
+                    mat = skin_material(pyrender, self.skins[name].skin, self._material(built.material))
+                    self._skin_materials[name] = mat
+                    node = self.pscene.add(self._skin_mesh(i, 0, trajectory.pose_matrix(0, i)), name=name)
+                elif not geom.visual:
+                    node = None
+                else:
+                    node = self.pscene.add(self._object_mesh(geom, built.material, built.look), name=name)
                 self.nodes.append(node)
             self._add_lights(scene.lights if scene.lights is not None else default_lights(scene))
             self._cam_node = None
@@ -219,11 +232,23 @@ class SceneRenderer:
                 self.pscene.add(pl, pose=pose)
 
     # ------------------------------------------------------------------ per frame
-    def set_poses(self, poses: np.ndarray, present: np.ndarray | None = None) -> None:
-        """Place the objects: ``poses`` (N, 4, 4) object-to-world, ``present`` (N,) bool."""
+    def set_poses(self, poses: np.ndarray, present: np.ndarray | None = None, frame: int | None = None) -> None:
+        """Place the objects: ``poses`` (N, 4, 4) object-to-world, ``present`` (N,) bool;
+        ``frame`` (the Trajectory frame) reshapes skinned people."""
         for i, node in enumerate(self.nodes):
+            if node is None:
+                continue
+            if frame is not None and self.names[i] in self.skins:
+                node.mesh = self._skin_mesh(i, frame, poses[i])
             self.pscene.set_pose(node, poses[i])
             node.mesh.is_visible = True if present is None else bool(present[i])
+
+    def _skin_mesh(self, i: int, frame: int, pose: np.ndarray):
+        from .people import skin_primitive
+
+        name = self.names[i]
+        prim = skin_primitive(self._pyrender, self.skins[name], frame, pose, self._skin_materials[name])
+        return self._pyrender.Mesh([prim])
 
     def _set_camera(self, cam: CameraFrame) -> None:
         pr = self._pyrender
@@ -251,7 +276,7 @@ class SceneRenderer:
         pr = self._pyrender
         self._set_camera(cam)
         r = self._r._renderer
-        seg_map = {node: [float(i + 2), 0.0, 0.0] for i, node in enumerate(self.nodes)}
+        seg_map = {node: [float(i + 2), 0.0, 0.0] for i, node in enumerate(self.nodes) if node is not None}
         if self.ground_node is not None:
             seg_map[self.ground_node] = [1.0, 0.0, 0.0]
         self._r.samples = 0

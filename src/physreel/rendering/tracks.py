@@ -121,6 +121,12 @@ class TrackAccumulator:
         self._occluded = np.ones((n, t), dtype=bool)
         self._homog = np.concatenate([self.points_local, np.ones((n, 1))], axis=1)
 
+    def move_points(self, rows: np.ndarray, points_local: np.ndarray) -> None:
+        """Give points ``rows`` new local coordinates (their object's surface deforms: a skinned
+        person); call before :meth:`update` of the frame they belong to."""
+        self.points_local[rows] = points_local
+        self._homog[rows, :3] = points_local
+
     def update(
         self,
         frame_index: int,

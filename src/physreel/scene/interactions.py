@@ -34,6 +34,7 @@ __all__ = [
     "Joint",
     "Kinematic",
     "Motor",
+    "Ragdoll",
     "Release",
     "SetVelocity",
     "SliderJoint",
@@ -294,8 +295,15 @@ class Freeze(_ActionBase):
     type: Literal["freeze"] = "freeze"
 
 
+class Ragdoll(_ActionBase):
+    """The person goes limp at ``time``: a physical body with joint friction and joint ranges
+    that falls and settles (humanoid objects only)."""
+
+    type: Literal["ragdoll"] = "ragdoll"
+
+
 Action = Annotated[
-    Impulse | Force | Torque | SetVelocity | Release | Freeze, Field(discriminator="type")
+    Impulse | Force | Torque | SetVelocity | Release | Freeze | Ragdoll, Field(discriminator="type")
 ]
 
 

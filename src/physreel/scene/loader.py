@@ -296,6 +296,11 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
             add(("cameras",), "at least one camera is needed (or leave 'cameras' out for the default one)")
 
     problems.extend(_reference_checks(data, positions))
+    from .people import people_problems
+
+    names = [o.get("name") for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
+    for loc, msg in people_problems(data, [n for n in names if isinstance(n, str)], base):
+        add(loc, msg)
 
     fps = data.get("fps", 24)
     physics = data.get("physics") if isinstance(data.get("physics"), dict) else {}
@@ -362,9 +367,21 @@ def _resolve_paths(scene: Scene, base: Path) -> Scene:
             upd["shape"] = o.shape.model_copy(update={"file": str((base / o.shape.file).resolve())})
         if o.texture and o.texture != "checker" and not os.path.isabs(o.texture):
             upd["texture"] = str((base / o.texture).resolve())
+        if o.shape.type == "humanoid" and o.shape.skin and not os.path.isabs(o.shape.skin):
+            upd["shape"] = o.shape.model_copy(update={"skin": str((base / o.shape.skin).resolve())})
+        if any(_is_clip_file(m.clip) for m in o.motion):
+            upd["motion"] = [m.model_copy(update={"clip": str((base / m.clip).resolve())}) if _is_clip_file(m.clip) else m
+                             for m in o.motion]
         objs.append(o.model_copy(update=upd) if upd else o)
         changed |= bool(upd)
     return scene.model_copy(update={"objects": objs}) if changed else scene
+
+
+def _is_clip_file(clip: str) -> bool:
+    """A motion clip given as a relative file path (not a built-in clip name)."""
+    from ..assets.mocap import BUILTIN_CLIPS
+
+    return clip not in BUILTIN_CLIPS and not os.path.isabs(clip)
 
 
 def _safe_name(stem: str) -> str:

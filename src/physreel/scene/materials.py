@@ -68,6 +68,9 @@ PRESETS: dict[str, MaterialProps] = {
     "ceramic": MaterialProps(2400, 0.5, 0.002, 0.002, 0.45, (0.93, 0.92, 0.88), 0.25, class_name="ceramic", breaks=True, break_speed=2.0),
     "ice": MaterialProps(917, 0.03, 0.0005, 0.0005, 0.3, (0.82, 0.93, 1.0), 0.1, opacity=0.85, class_name="ice"),
     "concrete": MaterialProps(2400, 0.9, 0.01, 0.01, 0.9, (0.55, 0.55, 0.53), 0.9, class_name="concrete"),
+    # The default of humanoids: the body's density, a firm grip, and a restitution that sends a
+    # football (rubber) off a kick at 1 + 0.4 x 0.85 = 1.34 x the foot's speed (1.1-1.6 measured).
+    "person": MaterialProps(985, 0.8, 0.01, 0.01, 0.4, (0.58, 0.5, 0.42), 0.6, class_name="person"),
 }
 """The shipped presets, by name."""
 

@@ -25,6 +25,7 @@ from pydantic_core import core_schema
 from ..colors import parse_color
 from .camera_motion import CameraMotion
 from .interactions import Action, BreakableField, Joint, Kinematic
+from .people import Attach, Humanoid, LookKey, MotionClip, RagdollSpec
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -118,7 +119,7 @@ class MeshShape(Model):
         return self
 
 
-_SHAPES: list[type[Model]] = [Box, Sphere, Cylinder, Capsule, Cone, MeshShape]
+_SHAPES: list[type[Model]] = [Box, Sphere, Cylinder, Capsule, Cone, MeshShape, Humanoid]
 """Every shape model the scene format accepts (see :func:`register_shape`)."""
 
 Shape = Annotated[Union[tuple(_SHAPES)], Field(discriminator="type")]  # noqa: UP007 - built from a list
@@ -169,6 +170,19 @@ class ObjectSpec(Model):
     class_name: str | None = None
     breakable: BreakableField = None
     kinematic: Kinematic | None = None
+    motion: list[MotionClip] = []
+    look: list[LookKey] = []
+    ragdoll: RagdollSpec | None = None
+    attach: Attach | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _person_material(cls, data: Any) -> Any:
+        """People are made of the ``person`` material unless the scene says otherwise."""
+        if isinstance(data, dict) and "material" not in data and isinstance(data.get("shape"), dict) \
+                and data["shape"].get("type") == "humanoid":
+            return {**data, "material": "person"}
+        return data
 
     @model_validator(mode="after")
     def _one_orientation(self) -> ObjectSpec:

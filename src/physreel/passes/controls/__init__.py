@@ -2,5 +2,5 @@
 (the order of registration is the canonical order)."""
 
 # isort: off
-from . import depth, normal, edges, canny, seg, tracks  # noqa: F401
+from . import depth, normal, edges, canny, seg, tracks, openpose  # noqa: F401
 # isort: on
