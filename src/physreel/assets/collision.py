@@ -10,17 +10,19 @@ as static).
 ``{"type": "sphere", "center": (3,), "radius": float}``) so that the physics code can use
 pybullet's exact primitives instead of a polyhedron.
 
-Convex decomposition uses CoACD (``pip install coacd``) and falls back to pybullet's V-HACD when
-CoACD is not installed.  Results are cached on disk under ``cache_dir / "collision"``, keyed by a
+Convex decomposition uses CoACD (``pip install 'physreel[decompose]'``) and falls back to
+pybullet's V-HACD when CoACD is not installed (:func:`decomposer`).  Results are cached on disk under ``cache_dir / "collision"``, keyed by a
 string the caller builds from the file's content hash and every setting that changes the result
 (see :func:`decomposition_cache_key`), so the second use of the same file costs nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Literal
@@ -39,6 +41,13 @@ _CACHE_FORMAT = 2
 HULL_MAX_INPUT_POINTS = 1_000_000
 #: Most vertices a convex hull part keeps (pybullet's convex-vs-convex cost grows with it).
 MAX_HULL_VERTICES = 256
+#: Voxels of pybullet's V-HACD (V-HACD's own default; pybullet's default of 1 000 000 took 28 s
+#: for a 10 cm glass on 2 cores, 100 000 took 1.3 s and gave the same 12-17 parts' shape).
+VHACD_RESOLUTION = 100_000
+#: A mesh whose surface lies deeper than this fraction of its longest side inside its convex
+#: hull is concave enough that a one-part "decomposition" loses its shape (see
+#: :func:`concavity`): a cup's inner floor, 6 % of its height, qualifies.
+CONCAVE_ABOVE = 0.02
 
 
 def default_cache_dir() -> Path:
@@ -64,16 +73,23 @@ def file_sha256(path: Path, chunk_bytes: int = 1 << 22) -> str:
     return h.hexdigest()
 
 
+def decomposer() -> Literal["coacd", "vhacd"]:
+    """The convex decomposer in use: CoACD when it can be imported, else pybullet's V-HACD."""
+    try:
+        import coacd  # noqa: F401  (an optional extra: physreel[decompose])
+    except ImportError:
+        return "vhacd"
+    return "coacd"
+
+
 def decomposer_version() -> str:
     """Name and version of the convex decomposer in use, e.g. ``"coacd-1.0.14"``."""
     from importlib import metadata
 
-    try:
+    if decomposer() == "coacd":
         return f"coacd-{metadata.version('coacd')}"
-    except metadata.PackageNotFoundError:
-        import pybullet
 
-        return f"vhacd-pybullet-{getattr(pybullet, '__version__', 'unknown')}"
+    return f"vhacd-{VHACD_RESOLUTION}-pybullet-{metadata.version('pybullet')}"
 
 
 def decomposition_cache_key(file_hash: str, settings: dict) -> str:
@@ -266,11 +282,11 @@ def decompose(
             f"decomposition threshold must be in (0, 1], got {threshold}; 0.05 is a good start, "
             "smaller values give more, finer parts"
         )
-    try:
-        import coacd
-    except ImportError:
+    if decomposer() == "vhacd":
         parts = _decompose_vhacd(mesh)
     else:
+        import coacd
+
         coacd.set_log_level("error")
         # CoACD's manifold remeshing costs ~7x the decomposition itself (measured on the duck)
         # and is only needed for open or broken meshes
@@ -306,11 +322,119 @@ def _decompose_vhacd(mesh: trimesh.Trimesh) -> list[trimesh.Trimesh]:
         mesh.export(src)
         client = p.connect(p.DIRECT)
         try:
-            p.vhacd(src, dst, log, physicsClientId=client)
+            with _quiet_stdout():  # V-HACD prints its usage text and parameters to stdout
+                p.vhacd(src, dst, log, resolution=VHACD_RESOLUTION, physicsClientId=client)
         finally:
             p.disconnect(client)
-        loaded = trimesh.load(dst, force="scene", process=False)
-        return [g for g in loaded.dump(concatenate=False) if isinstance(g, trimesh.Trimesh)]
+        return read_obj_objects(Path(dst))
+
+
+def read_obj_objects(path: Path) -> list[trimesh.Trimesh]:
+    """The meshes of an OBJ file, one per ``o`` object (vertex indices shared across objects).
+
+    V-HACD writes each convex part as an ``o convex_N`` object; trimesh's OBJ reader merges
+    objects into one mesh (and would make a cup one convex lump), so they are split here.
+
+    Returns
+    -------
+    list of trimesh.Trimesh
+        In file order; objects without faces are left out.
+    """
+    vertices: list[list[float]] = []
+    objects: list[list[list[int]]] = [[]]
+    for line in path.read_text().splitlines():
+        key, _, rest = line.strip().partition(" ")
+        if key == "v":
+            vertices.append([float(x) for x in rest.split()[:3]])
+        elif key == "o":
+            objects.append([])
+        elif key == "f":
+            # "f a b c" or "f a/t/n ...": 1-based, negative = from the end
+            ids = [int(tok.split("/")[0]) for tok in rest.split()]
+            ids = [i - 1 if i > 0 else len(vertices) + i for i in ids]
+            objects[-1].extend([ids[0], ids[k], ids[k + 1]] for k in range(1, len(ids) - 1))
+    table = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
+    out = []
+    for faces in objects:
+        if faces:
+            used, inverse = np.unique(np.asarray(faces, dtype=np.int64), return_inverse=True)
+            out.append(trimesh.Trimesh(table[used], inverse.reshape(-1, 3), process=False))
+    return out
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Send the process's file descriptor 1 to /dev/null (C code printing directly)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def concavity(mesh: trimesh.Trimesh, hull: trimesh.Trimesh | None = None) -> float:
+    """How deep the mesh's surface lies inside its convex hull, relative to its size.
+
+    The largest distance from a mesh vertex to the hull's surface (exact for a convex hull:
+    the smallest distance to its face planes), divided by the hull's longest side.  0 for a
+    convex mesh; a 10 cm cup with an 8 mm floor gives 0.08.
+
+    Parameters
+    ----------
+    mesh : trimesh.Trimesh
+        Any triangle mesh with volume.
+    hull : trimesh.Trimesh, optional
+        Its convex hull (computed when not given).
+
+    Returns
+    -------
+    float
+        Dimensionless, >= 0.
+    """
+    hull = convex_hull(mesh) if hull is None else hull
+    points = np.asarray(mesh.vertices, dtype=np.float64)
+    points = points[:: len(points) // 100_000 + 1]  # bounded cost on huge scans
+    normals = np.asarray(hull.face_normals, dtype=np.float64)
+    offsets = np.einsum("ij,ij->i", normals, np.asarray(hull.triangles[:, 0], dtype=np.float64))
+    depth = np.empty(len(points))
+    for start in range(0, len(points), 4096):  # (chunk, faces) matrices stay small
+        block = offsets[None, :] - points[start : start + 4096] @ normals.T
+        depth[start : start + 4096] = block.min(axis=1)
+    return float(max(depth.max(), 0.0) / np.max(hull.extents))
+
+
+def degraded_decomposition_warning(
+    mesh: trimesh.Trimesh, parts: list[trimesh.Trimesh]
+) -> str | None:
+    """A warning when a decomposition of a concave mesh gave a single convex part.
+
+    One part collides exactly like ``collision: hull``: a cup's inside is filled.
+
+    Returns
+    -------
+    str or None
+        The message, or None when the result is fine (several parts, or a convex mesh).
+    """
+    if len(parts) > 1:
+        return None
+    depth = concavity(mesh)
+    if depth <= CONCAVE_ABOVE:
+        return None
+    tool = "CoACD" if decomposer() == "coacd" else "pybullet's V-HACD (CoACD is not installed)"
+    return (
+        f"collision: decompose gave 1 convex part with {tool}, although the mesh is concave "
+        f"(its surface lies up to {100 * depth:.0f} % of its size inside its hull): it collides "
+        "like `collision: hull`, hollows filled. "
+        + (
+            "Install CoACD (pip install 'physreel[decompose]') or split the mesh into parts"
+            if decomposer() == "vhacd"
+            else "Lower the decomposition threshold or split the mesh into parts"
+        )
+    )
 
 
 def _save_parts(path: Path, parts: list[trimesh.Trimesh]) -> None:

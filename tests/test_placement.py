@@ -1,0 +1,131 @@
+"""Random placement measures the built geometry (issue 9, item 4).
+
+A Y-up glTF (assets/Duck.glb) placed among neighbours in a narrow column must start, at t = 0,
+touching nothing and not below the floor — checked with pybullet's closest points between the
+bodies physreel builds, not with placement's own boxes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from physreel.batch.placement import object_bounds, overlap, placed_box
+from physreel.batch.templates import sample_scene, template_from_data
+
+ROOT = Path(__file__).resolve().parents[1]
+DUCK = str(ROOT / "assets" / "Duck.glb")
+#: pybullet reports touching convex shapes at a distance of about 0; deeper is interpenetration.
+TOUCH = 1e-4  # m
+
+TEMPLATE = {
+    "name": "column",
+    "duration": 0.5,
+    "resolution": [64, 48],
+    "template": {"placement": {"max_tries": 2000}},
+    "objects": [
+        {
+            "count": 6,
+            "names": "obj_{i}",
+            "pool": [
+                # glTF Y-up duck, default origin (centre of mass: not the box centre)
+                {
+                    "shape": {"type": "mesh", "file": DUCK, "scale": 0.15},
+                    "position": {"uniform": [[-0.1, -0.1, 0.0], [0.1, 0.1, 1.8]]},
+                    "rotation": {"uniform": [[0, 0, 0], [360, 360, 360]]},
+                },
+                # the duck standing on its own bottom (origin at the bottom of its box)
+                {
+                    "shape": {"type": "mesh", "file": DUCK, "size": 0.25, "origin": "bottom_center"},
+                    "position": {"uniform": [[-0.1, -0.1, 0.0], [0.1, 0.1, 1.8]]},
+                    "rotation": [0, 0, {"uniform": [0, 360]}],
+                },
+                {
+                    "shape": {"type": "box", "size": [0.2, 0.12, 0.1]},
+                    "position": {"uniform": [[-0.1, -0.1, 0.0], [0.1, 0.1, 1.8]]},
+                    "rotation": {"uniform": [[0, 0, 0], [360, 360, 360]]},
+                },
+                {
+                    "shape": {"type": "sphere", "radius": 0.07},
+                    "position": {"uniform": [[-0.1, -0.1, 0.0], [0.1, 0.1, 1.8]]},
+                },
+            ],
+        }
+    ],
+}
+
+
+def _penetrations(scene_dict: dict) -> list[tuple[str, str, float]]:
+    """(a, b, distance) for every pair of bodies (and the floor) closer than -TOUCH at t = 0."""
+    from physreel import load_scene
+    from physreel.physics.simulate import build_geometries
+    from physreel.physics.world import World
+
+    scene = load_scene(scene_dict)
+    with World(scene, build_geometries(scene)) as world:
+        p, c = world.p, world.client
+        p.performCollisionDetection(physicsClientId=c)
+        bodies = [(b.name, b.body_id) for b in world.bodies] + [("ground", world.ground_id)]
+        out = []
+        for i, (na, a) in enumerate(bodies):
+            for nb, b in bodies[i + 1 :]:
+                pts = p.getClosestPoints(a, b, distance=0.0, physicsClientId=c)
+                depth = min((pt[8] for pt in pts), default=0.0)
+                if depth < -TOUCH:
+                    out.append((na, nb, depth))
+        return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_y_up_duck_among_neighbours_starts_apart_and_above_the_floor(seed):
+    template = template_from_data(TEMPLATE, source="column.yaml", base_dir=ROOT)
+    scene = sample_scene(template, seed, 0)
+    shapes = [o["shape"]["type"] for o in scene["objects"]]
+    assert len(shapes) == 6
+    assert _penetrations(scene) == []
+
+
+def test_the_column_is_crowded_enough_to_matter():
+    """Without placement the same draws interpenetrate: the test above can fail."""
+    from physreel.batch.template_resolve import Resolver
+    from physreel.batch.templates import sample_rng
+
+    crowded = 0
+    for seed in range(6):
+        resolver = Resolver(ROOT, sample_rng(seed, 0))
+        resolver.rng.integers(0, 2**31 - 1)  # the scene seed, as resolve_template draws it
+        objects, _ = resolver.objects(TEMPLATE["objects"], "objects")
+        raw = {k: v for k, v in TEMPLATE.items() if k not in ("template", "objects")}
+        crowded += bool(_penetrations({**raw, "objects": objects}))
+    assert crowded >= 3
+
+
+def test_y_up_bounds_are_in_the_built_axes():
+    """The duck is 1.54 units tall along the file's Y: built, that is the object's Z."""
+    import trimesh
+
+    raw = trimesh.load(DUCK, force="mesh").extents  # file axes: X, Y (up), Z
+    b = object_bounds({"type": "mesh", "file": DUCK, "scale": 0.1}, ROOT)
+    np.testing.assert_allclose(2 * b.half, 0.1 * raw[[0, 2, 1]], rtol=1e-6)
+    bottom = object_bounds({"type": "mesh", "file": DUCK, "scale": 0.1, "origin": "bottom_center"}, ROOT)
+    assert bottom.centre[2] - bottom.half[2] == pytest.approx(0.0, abs=1e-9)
+    assert bottom.hull[:, 2].min() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_lowest_point_follows_rotation_and_spheres_are_exact():
+    box = {"shape": {"type": "box", "size": [0.2, 0.2, 0.2]}, "position": [0, 0, 0.1]}
+    assert placed_box(box, ROOT).lowest == pytest.approx(0.0, abs=1e-12)
+    tilted = {**box, "rotation": [45, 0, 0]}
+    assert placed_box(tilted, ROOT).lowest == pytest.approx(0.1 - 0.1 * np.sqrt(2), abs=1e-9)
+    a = placed_box({"shape": {"type": "sphere", "radius": 0.1}, "position": [0, 0, 0.1]}, ROOT)
+    b = placed_box({"shape": {"type": "sphere", "radius": 0.1}, "position": [0.15, 0.15, 0.1]}, ROOT)
+    # the spheres' boxes overlap, the spheres (0.212 m apart) do not
+    assert not overlap(a, b)
+    assert overlap(a, placed_box({**box, "position": [0.15, 0.15, 0.1]}, ROOT))
+
+
+def test_unreadable_mesh_is_left_to_the_scene_validation(tmp_path):
+    assert object_bounds({"type": "mesh", "file": "missing.glb"}, tmp_path) is None
+    assert object_bounds({"type": "box", "size": "big"}, tmp_path) is None
