@@ -245,6 +245,17 @@ def test_every_asset_is_covered():
     assert meshes == set(ASSETS) | set(OTHER_MESHES)
 
 
+def test_rigged_characters_are_the_attributed_files():
+    """The two skinned glTF files are the ones whose hashes assets/README.md records with their
+    attribution."""
+    import hashlib
+
+    readme = (ASSETS_DIR / "README.md").read_text()
+    for name in ("CesiumMan.glb", "RiggedSimple.glb"):
+        digest = hashlib.sha256((ASSETS_DIR / name).read_bytes()).hexdigest()
+        assert digest in readme, name
+
+
 @pytest.mark.parametrize("name", ASSETS)
 def test_inspect_cli(name):
     from click.testing import CliRunner
