@@ -114,6 +114,35 @@ def test_y_up_bounds_are_in_the_built_axes():
     assert bottom.hull[:, 2].min() == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"type": "sphere", "radius": 0.07},
+        {"type": "box", "size": [0.3, 0.05, 0.12]},
+        {"type": "cylinder", "radius": 0.04, "height": 0.25},
+        {"type": "cone", "radius": 0.09, "height": 0.05},
+        {"type": "capsule", "radius": 0.03, "height": 0.2},
+        {"type": "mesh", "file": DUCK, "size": 0.37, "origin": "bottom_center"},
+        {"type": "mesh", "file": DUCK, "scale": 0.21},
+        {"type": "mesh", "file": DUCK, "scale": [0.1, 0.3, 0.2], "origin": "as_is"},
+    ],
+)
+def test_bounds_equal_those_of_the_geometry_built_at_that_size(shape):
+    """Shapes are built once at unit size and scaled: that must equal building them as given
+    (fails if a builder stops being linear in the size)."""
+    from physreel import load_scene
+    from physreel.physics.simulate import build_geometries
+
+    scene = load_scene({"name": "one", "objects": [{"name": "o", "shape": shape}]})
+    geom = build_geometries(scene)["o"]
+    points = np.concatenate([m.vertices for m in list(geom.visual) + list(geom.collision_parts)])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    b = object_bounds(shape, ROOT)
+    np.testing.assert_allclose(b.centre, (lo + hi) / 2, atol=1e-9)
+    np.testing.assert_allclose(b.half, (hi - lo) / 2, atol=1e-9)
+    assert b.hull[:, 2].min() == pytest.approx(lo[2], abs=1e-9)
+
+
 def test_lowest_point_follows_rotation_and_spheres_are_exact():
     box = {"shape": {"type": "box", "size": [0.2, 0.2, 0.2]}, "position": [0, 0, 0.1]}
     assert placed_box(box, ROOT).lowest == pytest.approx(0.0, abs=1e-12)

@@ -12,7 +12,6 @@ conservative: objects never start interpenetrating, but may start a little apart
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,7 +42,8 @@ class Bounds:
     half : (3,) float64
         Half extents of that box.
     hull : (N, 3) float64
-        Vertices of the convex hull of all its meshes (the lowest point once rotated).
+        Points of all its meshes, or the vertices of their convex hull when there are many
+        (the lowest point once rotated).
     sphere : float or None
         Radius of a sphere primitive (centred on the origin), else None.
     """
@@ -83,6 +83,11 @@ def object_bounds(shape: Mapping[str, Any], base_dir: Path) -> Bounds | None:
     """Bounds of the object a shape spec builds; None when the spec is malformed or its file
     unreadable (the scene validation reports those).
 
+    Shapes whose built geometry is linear in their size (a box in its size, a sphere in its
+    radius, a cylinder or cone in radius and height, a mesh file in a uniform ``size`` or
+    ``scale``: its up-axis rotation, origin shift and bounds all scale with it) are built once
+    per process at unit size and scaled; others are built as given.
+
     Parameters
     ----------
     shape : mapping
@@ -90,46 +95,87 @@ def object_bounds(shape: Mapping[str, Any], base_dir: Path) -> Bounds | None:
     base_dir : Path
         Folder that a relative mesh file is relative to.
     """
+    import pydantic
+
     spec = dict(shape)
+    stamp = None
     if spec.get("type") == "mesh" and isinstance(spec.get("file"), str):
         path = Path(spec["file"])
         spec["file"] = str(path if path.is_absolute() else (Path(base_dir) / path).resolve())
         try:  # a file changed on disk is measured again
-            spec["_mtime"] = os.stat(spec["file"]).st_mtime_ns
+            stamp = os.stat(spec["file"]).st_mtime_ns
         except OSError:
             return None
     try:
-        key = json.dumps(spec, sort_keys=True)
-    except (TypeError, ValueError):
+        model = _shape_adapter().validate_python(spec)
+    except pydantic.ValidationError:
         return None
-    return _bounds_of(key)
+    unit, factors = _unit_shape(model)
+    bounds = _bounds_of(unit.model_dump_json(), stamp)
+    if bounds is None or np.all(factors == 1.0):
+        return bounds
+    return Bounds(
+        centre=bounds.centre * factors,
+        half=bounds.half * factors,
+        hull=bounds.hull * factors,
+        sphere=None if bounds.sphere is None else bounds.sphere * float(factors[0]),
+    )
+
+
+def _unit_shape(shape):
+    """(the shape at unit size, (3,) per-axis factors back to its size) for shapes built
+    linearly in their size; (shape, ones) for the others (capsules, per-axis mesh scales)."""
+    kind = shape.type
+    if kind == "sphere":
+        return shape.model_copy(update={"radius": 1.0}), np.full(3, float(shape.radius))
+    if kind == "box":
+        return shape.model_copy(update={"size": (1.0, 1.0, 1.0)}), np.asarray(shape.size, float)
+    if kind in ("cylinder", "cone"):
+        r, h = float(shape.radius), float(shape.height)
+        return shape.model_copy(update={"radius": 1.0, "height": 1.0}), np.array([r, r, h])
+    if kind == "mesh":
+        for key in ("size", "scale"):
+            value = getattr(shape, key)
+            if isinstance(value, (int, float)):
+                return shape.model_copy(update={key: 1.0}), np.full(3, float(value))
+    return shape, np.ones(3)
+
+
+@lru_cache(maxsize=1)
+def _shape_adapter():
+    import pydantic
+
+    from physreel.scene.models import Shape
+
+    return pydantic.TypeAdapter(Shape)
+
+
+#: Bounds keep at most this many points of a shape (the vertices of their hull beyond it).
+_MAX_POINTS = 20_000
 
 
 @lru_cache(maxsize=256)
-def _bounds_of(key: str) -> Bounds | None:
-    """Build the shape once per process (a batch places the same few shapes many times)."""
-    import pydantic
-    import trimesh
+def _bounds_of(shape_json: str, stamp: int | None) -> Bounds | None:
+    """Build the shape once per process and file version (a batch places the same few shapes
+    many times)."""
+    from scipy.spatial import ConvexHull, QhullError
 
     from physreel.assets.geometry import build_geometry
-    from physreel.scene.models import Shape
 
-    spec = json.loads(key)
-    spec.pop("_mtime", None)
     try:
-        shape = pydantic.TypeAdapter(Shape).validate_python(spec)
-        geom = build_geometry(shape)
-    except (pydantic.ValidationError, InputError):
+        geom = build_geometry(_shape_adapter().validate_json(shape_json))
+    except InputError:
         return None
     meshes = list(geom.visual) + list(geom.collision_parts)
     points = np.concatenate([np.asarray(m.vertices, dtype=np.float64) for m in meshes])
     lo, hi = points.min(axis=0), points.max(axis=0)
-    try:
-        hull = np.asarray(trimesh.convex.convex_hull(points).vertices, dtype=np.float64)
-    except Exception:  # noqa: BLE001 - qhull fails on flat input: all points bound it too
-        hull = points
+    if len(points) > _MAX_POINTS:
+        try:
+            points = points[ConvexHull(points).vertices]
+        except (QhullError, ValueError):  # flat: a regular subset keeps the lowest point close
+            points = points[:: len(points) // _MAX_POINTS + 1]
     sphere = float(geom.params["radius"]) if geom.kind == "sphere" else None
-    return Bounds(centre=(lo + hi) / 2, half=(hi - lo) / 2, hull=hull, sphere=sphere)
+    return Bounds(centre=(lo + hi) / 2, half=(hi - lo) / 2, hull=points, sphere=sphere)
 
 
 def _rotation(obj: Mapping[str, Any]) -> np.ndarray:
