@@ -41,9 +41,11 @@ _CACHE_FORMAT = 2
 HULL_MAX_INPUT_POINTS = 1_000_000
 #: Most vertices a convex hull part keeps (pybullet's convex-vs-convex cost grows with it).
 MAX_HULL_VERTICES = 256
-#: Voxels of pybullet's V-HACD (V-HACD's own default; pybullet's default of 1 000 000 took 28 s
-#: for a 10 cm glass on 2 cores, 100 000 took 1.3 s and gave the same 12-17 parts' shape).
-VHACD_RESOLUTION = 100_000
+#: Voxel counts pybullet's V-HACD is run with, in turn, while it returns a single part for a
+#: concave mesh: 100 000 (V-HACD's own default) split a 10 cm glass into 12 parts in 1.3 s on 2
+#: cores (pybullet's default of 1 000 000 took 28 s for 17), but left the fuze bottle and
+#: busted.STL in one part, which 1 000 000 splits into 3 and 2 (5 s each).
+VHACD_RESOLUTIONS = (100_000, 1_000_000)
 #: A mesh whose surface lies deeper than this fraction of its longest side inside its convex
 #: hull is concave enough that a one-part "decomposition" loses its shape (see
 #: :func:`concavity`): a cup's inner floor, 6 % of its height, qualifies.
@@ -89,7 +91,8 @@ def decomposer_version() -> str:
     if decomposer() == "coacd":
         return f"coacd-{metadata.version('coacd')}"
 
-    return f"vhacd-{VHACD_RESOLUTION}-pybullet-{metadata.version('pybullet')}"
+    steps = "-".join(str(r) for r in VHACD_RESOLUTIONS)
+    return f"vhacd-{steps}-pybullet-{metadata.version('pybullet')}"
 
 
 def decomposition_cache_key(file_hash: str, settings: dict) -> str:
@@ -314,7 +317,8 @@ def decompose(
 
 
 def _decompose_vhacd(mesh: trimesh.Trimesh) -> list[trimesh.Trimesh]:
-    """pybullet's V-HACD through temporary OBJ files (used only without CoACD)."""
+    """pybullet's V-HACD through temporary OBJ files (used only without CoACD), at a finer
+    voxel resolution while a concave mesh comes back in one part."""
     import pybullet as p
 
     with tempfile.TemporaryDirectory(prefix="physreel-vhacd-") as tmp:
@@ -322,11 +326,22 @@ def _decompose_vhacd(mesh: trimesh.Trimesh) -> list[trimesh.Trimesh]:
         mesh.export(src)
         client = p.connect(p.DIRECT)
         try:
-            with _quiet_stdout():  # V-HACD prints its usage text and parameters to stdout
-                p.vhacd(src, dst, log, resolution=VHACD_RESOLUTION, physicsClientId=client)
+            for resolution in VHACD_RESOLUTIONS:
+                with _quiet_stdout():  # V-HACD prints its usage text and parameters to stdout
+                    p.vhacd(src, dst, log, resolution=resolution, physicsClientId=client)
+                parts = read_obj_objects(Path(dst))
+                if len(parts) > 1 or concavity(mesh) <= CONCAVE_ABOVE:
+                    break
         finally:
             p.disconnect(client)
-        return read_obj_objects(Path(dst))
+    # V-HACD's parts are hulls of voxels and reach up to a voxel past the surface (1 mm under
+    # the base of a 30 cm bottle, which then rested 1 mm above the floor): clip them to the
+    # mesh's bounding box (the parts are re-hulled by the caller).
+    lo, hi = np.asarray(mesh.bounds, dtype=np.float64)
+    return [
+        trimesh.Trimesh(np.clip(part.vertices, lo, hi), part.faces, process=False)
+        for part in parts
+    ]
 
 
 def read_obj_objects(path: Path) -> list[trimesh.Trimesh]:
