@@ -60,11 +60,10 @@ TEMPLATE = {
 def _penetrations(scene_dict: dict) -> list[tuple[str, str, float]]:
     """(a, b, distance) for every pair of bodies (and the floor) closer than -TOUCH at t = 0."""
     from physreel import load_scene
-    from physreel.physics.simulate import build_geometries
+    from physreel.assembly import build
     from physreel.physics.world import World
 
-    scene = load_scene(scene_dict)
-    with World(scene, build_geometries(scene)) as world:
+    with World(build(load_scene(scene_dict))) as world:
         p, c = world.p, world.client
         p.performCollisionDetection(physicsClientId=c)
         bodies = [(b.name, b.body_id) for b in world.bodies] + [("ground", world.ground_id)]
@@ -131,10 +130,9 @@ def test_bounds_equal_those_of_the_geometry_built_at_that_size(shape):
     """Shapes are built once at unit size and scaled: that must equal building them as given
     (fails if a builder stops being linear in the size)."""
     from physreel import load_scene
-    from physreel.physics.simulate import build_geometries
+    from physreel.assembly import build
 
-    scene = load_scene({"name": "one", "objects": [{"name": "o", "shape": shape}]})
-    geom = build_geometries(scene)["o"]
+    geom = build(load_scene({"name": "one", "objects": [{"name": "o", "shape": shape}]}))["o"].geometry
     points = np.concatenate([m.vertices for m in list(geom.visual) + list(geom.collision_parts)])
     lo, hi = points.min(axis=0), points.max(axis=0)
     b = object_bounds(shape, ROOT)

@@ -1,8 +1,8 @@
 """Random placement: objects whose position is random start apart and above the floor.
 
-Objects are measured on the geometry physics and rendering use
-(:func:`physreel.assets.geometry.build_geometry`): a mesh file after its up-axis conversion
-(a glTF is Y-up), scaling and origin shift, a primitive as built.  Each object's *bounds* are
+Objects are measured on the geometry physics and rendering use: each object is built by the
+kind registered for its shape (:func:`physreel.assembly.build`), so a mesh file is measured
+after its up-axis conversion (a glTF is Y-up), scaling and origin shift.  Each object's *bounds* are
 the box, in its own frame, around its render meshes and collision parts; placed, that box
 turns with the object (an oriented box).  Two objects overlap when their oriented boxes do
 (separating axis theorem; two spheres are compared exactly); an object is below the floor
@@ -12,6 +12,7 @@ conservative: objects never start interpenetrating, but may start a little apart
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -158,13 +159,16 @@ _MAX_POINTS = 20_000
 def _bounds_of(shape_json: str, stamp: int | None) -> Bounds | None:
     """Build the shape once per process and file version (a batch places the same few shapes
     many times)."""
+    import pydantic
     from scipy.spatial import ConvexHull, QhullError
 
-    from physreel.assets.geometry import build_geometry
+    from physreel.assembly import build
+    from physreel.scene.models import Scene
 
-    try:
-        geom = build_geometry(_shape_adapter().validate_json(shape_json))
-    except InputError:
+    try:  # the object alone, built by the kind registered for its shape
+        scene = Scene.model_validate({"objects": [{"name": "o", "shape": json.loads(shape_json)}]})
+        geom = build(scene).objects["o"].geometry
+    except (pydantic.ValidationError, InputError):
         return None
     meshes = list(geom.visual) + list(geom.collision_parts)
     points = np.concatenate([np.asarray(m.vertices, dtype=np.float64) for m in meshes])
