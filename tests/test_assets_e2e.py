@@ -379,6 +379,7 @@ def _tumbler_facts():
     return radius, float(hi[2] - lo[2]), floor
 
 
+@pytest.mark.slow
 def test_decomposition_is_cached(tumbler_first_build):
     from physreel import build, load_scene
 
@@ -396,6 +397,7 @@ def test_decomposition_is_cached(tumbler_first_build):
         np.testing.assert_allclose(a.vertices, b.vertices)
 
 
+@pytest.mark.slow
 def test_decomposed_cup_holds_ball(tumbler_first_build):
     import physreel
 

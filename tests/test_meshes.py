@@ -333,7 +333,7 @@ def _decomposer(name: str):
         yield
 
 
-@pytest.fixture(scope="module", params=["coacd", "vhacd"])
+@pytest.fixture(scope="module", params=[pytest.param("coacd", marks=pytest.mark.slow), "vhacd"])
 def decomposed_cup(request, tmp_path_factory):
     """(cup mesh, options, cache folder, first PreparedMesh) of a cup decomposed once, by CoACD
     or by the V-HACD fallback (forced, also where CoACD is installed)."""
