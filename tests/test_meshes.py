@@ -17,7 +17,7 @@ import pytest
 import trimesh
 from click.testing import CliRunner
 
-from physreel.assets import collision
+from physreel.assets import collision, decomposition
 from physreel.assets.decimate import decimate
 from physreel.assets.inspect import format_report, guess_unit, inspect_mesh
 from physreel.assets.meshes import Y_UP_TO_Z_UP, MeshOptions, prepare_mesh
@@ -329,7 +329,7 @@ def _decomposer(name: str):
         return
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(sys.modules, "coacd", None)  # `import coacd` raises ImportError
-        assert collision.decomposer() == "vhacd"
+        assert decomposition.decomposer() == "vhacd"
         yield
 
 
@@ -373,7 +373,7 @@ def test_decomposed_cup_is_hollow_and_cached(decomposed_cup, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("decomposition ran despite the cache")
 
-    monkeypatch.setattr(collision, "decompose", boom)
+    monkeypatch.setattr(decomposition, "decompose", boom)
     start = time.perf_counter()
     second = prepare_mesh(opts, cache_dir=cache)
     assert time.perf_counter() - start < 1.0
@@ -400,7 +400,7 @@ def test_vhacd_output_is_read_as_its_separate_parts(tmp_path):
         "o convex_1\nv 5 0 0\nv 6 0 0\nv 5 1 0\nv 5 0 1\n"
         "f 5/1/1 7/1/1 6/1/1\nf -4 -3 -1\nf 5 8 7\nf 6 7 8\n"
     )
-    parts = collision.read_obj_objects(path)
+    parts = decomposition.read_obj_objects(path)
     assert len(parts) == 2
     for part, x0 in zip(parts, (0.0, 5.0), strict=True):
         assert len(part.vertices) == 4 and len(part.faces) == 4
@@ -411,29 +411,29 @@ def test_vhacd_output_is_read_as_its_separate_parts(tmp_path):
 def test_one_part_decomposition_of_a_concave_mesh_warns(tmp_path, monkeypatch):
     cup = _write_cup(tmp_path / "cup.obj")
     # a decomposer that gives up and returns the hull: a cup that would be a solid lump
-    monkeypatch.setattr(collision, "decompose", lambda mesh, **kw: [collision.convex_hull(mesh)])
+    monkeypatch.setattr(decomposition, "decompose", lambda mesh, **kw: [collision.convex_hull(mesh)])
     lump = prepare_mesh(
         _opts(tmp_path / "cup.obj", collision="decompose"), cache_dir=tmp_path / "cache"
     )
     assert len(lump.collision_parts) == 1
     (warning,) = [w for w in lump.warnings if "decompose gave 1 convex part" in w]
     assert "8 %" in warning and "collision: hull" in warning  # the 8 mm floor of a 10 cm cup
-    assert collision.concavity(cup) == pytest.approx(0.08, abs=0.005)
+    assert decomposition.concavity(cup) == pytest.approx(0.08, abs=0.005)
     # a convex mesh in one part is what it should be: no warning
     trimesh.creation.box(extents=[0.1, 0.2, 0.3]).export(tmp_path / "box.stl")
     box = prepare_mesh(_opts(tmp_path / "box.stl", collision="decompose"), cache_dir=tmp_path / "cache")
     assert len(box.collision_parts) == 1
     assert not any("convex part" in w for w in box.warnings)
-    assert collision.concavity(trimesh.creation.icosphere()) < 1e-9
+    assert decomposition.concavity(trimesh.creation.icosphere()) < 1e-9
 
 
 def test_cache_key_depends_on_content_and_settings(tmp_path):
-    a = collision.decomposition_cache_key("aa", {"threshold": 0.05})
-    assert a == collision.decomposition_cache_key("aa", {"threshold": 0.05})
-    assert a != collision.decomposition_cache_key("ab", {"threshold": 0.05})
-    assert a != collision.decomposition_cache_key("aa", {"threshold": 0.1})
+    a = decomposition.decomposition_cache_key("aa", {"threshold": 0.05})
+    assert a == decomposition.decomposition_cache_key("aa", {"threshold": 0.05})
+    assert a != decomposition.decomposition_cache_key("ab", {"threshold": 0.05})
+    assert a != decomposition.decomposition_cache_key("aa", {"threshold": 0.1})
     (tmp_path / "f").write_bytes(b"abc")
-    assert collision.file_sha256(tmp_path / "f") == (
+    assert decomposition.file_sha256(tmp_path / "f") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
 

@@ -20,8 +20,8 @@ The 4x4 matrix from file coordinates to the object frame is :attr:`PreparedMesh.
 
 The steps live in their own modules: reading files (:mod:`~physreel.assets.mesh_files`),
 repair (:mod:`~physreel.assets.repair`), mass properties
-(:mod:`~physreel.assets.mass_properties`), collision parts (:mod:`~physreel.assets.collision`)
-and display decimation (:mod:`~physreel.assets.decimate`).
+(:mod:`~physreel.assets.mass_properties`), collision parts (:mod:`~physreel.assets.collision`,
+:mod:`~physreel.assets.decomposition`) and display decimation (:mod:`~physreel.assets.decimate`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import numpy as np
 import trimesh
 
 from physreel.assets import collision as _collision
+from physreel.assets import decomposition as _decomposition
 from physreel.assets.decimate import decimate_parts
 from physreel.assets.mass_properties import mass_properties
 from physreel.assets.mesh_files import default_up, read_mesh_file
@@ -238,7 +239,7 @@ def prepare_mesh(opts: MeshOptions, *, cache_dir: Path | None = None) -> Prepare
     cached = False
     if opts.collision == "decompose":
         collision_parts, cached = _decompose(physics, source.path, up, opts, cache_dir)
-        degraded = _collision.degraded_decomposition_warning(physics, collision_parts)
+        degraded = _decomposition.degraded_decomposition_warning(physics, collision_parts)
         if degraded:
             warnings.append(degraded)
     elif opts.collision == "hull":
@@ -349,8 +350,8 @@ def _decompose(
         "threshold": opts.decompose_threshold,
         "max_parts": opts.max_convex_parts,
     }
-    key = _collision.decomposition_cache_key(_collision.file_sha256(path), settings)
-    return _collision.decompose_cached(
+    key = _decomposition.decomposition_cache_key(_decomposition.file_sha256(path), settings)
+    return _decomposition.decompose_cached(
         physics,
         cache_key=key,
         cache_dir=Path(cache_dir) if cache_dir is not None else _collision.default_cache_dir(),
