@@ -153,6 +153,28 @@ def test_lowest_point_follows_rotation_and_spheres_are_exact():
     assert overlap(a, placed_box({**box, "position": [0.15, 0.15, 0.1]}, ROOT))
 
 
+@pytest.mark.parametrize("skin", [None, "assets/CesiumMan.glb"])
+def test_a_person_placed_at_floor_level_stands_on_the_floor(skin):
+    """A person's geometry is in its root bone's frame; its position is the floor point under
+    the pelvis: placed at z = 0 its soles touch the floor and its head is at its height."""
+    shape = {"type": "humanoid", "height": 1.8, "skin": skin}
+    box = placed_box({"shape": shape, "position": [0.5, 0.0, 0.0], "rotation": [0, 0, 90]}, ROOT)
+    assert box.lowest == pytest.approx(0.0, abs=1e-6)
+    top = box.centre[2] + box.half[2]
+    assert top == pytest.approx(1.8, abs=0.03)
+
+
+def test_people_template_places_everyone():
+    from physreel.batch.templates import load_template
+
+    template = load_template(ROOT / "scenes" / "templates" / "people.yaml")
+    for k in range(4):
+        scene = sample_scene(template, 0, k)
+        boxes = {o["name"]: placed_box(o, template.base_dir) for o in scene["objects"]}
+        assert not overlap(boxes["bystander"], boxes["ball"])
+        assert boxes["bystander"].lowest == pytest.approx(0.0, abs=1e-6)
+
+
 def test_unreadable_mesh_is_left_to_the_scene_validation(tmp_path):
     assert object_bounds({"type": "mesh", "file": "missing.glb"}, tmp_path) is None
     assert object_bounds({"type": "box", "size": "big"}, tmp_path) is None

@@ -80,6 +80,10 @@ class PlacedBox:
     lowest: float
 
 
+#: The field naming a file, by shape type (relative to the scene file's folder).
+_FILE_FIELDS = {"mesh": "file", "humanoid": "skin"}
+
+
 def object_bounds(shape: Mapping[str, Any], base_dir: Path) -> Bounds | None:
     """Bounds of the object a shape spec builds; None when the spec is malformed or its file
     unreadable (the scene validation reports those).
@@ -100,11 +104,12 @@ def object_bounds(shape: Mapping[str, Any], base_dir: Path) -> Bounds | None:
 
     spec = dict(shape)
     stamp = None
-    if spec.get("type") == "mesh" and isinstance(spec.get("file"), str):
-        path = Path(spec["file"])
-        spec["file"] = str(path if path.is_absolute() else (Path(base_dir) / path).resolve())
+    key = _FILE_FIELDS.get(spec.get("type"))
+    if key is not None and isinstance(spec.get(key), str):
+        path = Path(spec[key])
+        spec[key] = str(path if path.is_absolute() else (Path(base_dir) / path).resolve())
         try:  # a file changed on disk is measured again
-            stamp = os.stat(spec["file"]).st_mtime_ns
+            stamp = os.stat(spec[key]).st_mtime_ns
         except OSError:
             return None
     try:
@@ -167,11 +172,13 @@ def _bounds_of(shape_json: str, stamp: int | None) -> Bounds | None:
 
     try:  # the object alone, built by the kind registered for its shape
         scene = Scene.model_validate({"objects": [{"name": "o", "shape": json.loads(shape_json)}]})
-        geom = build(scene).objects["o"].geometry
+        built = build(scene).objects["o"]
     except (pydantic.ValidationError, InputError):
         return None
+    geom = built.geometry
     meshes = list(geom.visual) + list(geom.collision_parts)
     points = np.concatenate([np.asarray(m.vertices, dtype=np.float64) for m in meshes])
+    points = points + _geometry_origin(built)
     lo, hi = points.min(axis=0), points.max(axis=0)
     if len(points) > _MAX_POINTS:
         try:
@@ -180,6 +187,20 @@ def _bounds_of(shape_json: str, stamp: int | None) -> Bounds | None:
             points = points[:: len(points) // _MAX_POINTS + 1]
     sphere = float(geom.params["radius"]) if geom.kind == "sphere" else None
     return Bounds(centre=(lo + hi) / 2, half=(hi - lo) / 2, hull=points, sphere=sphere)
+
+
+def _geometry_origin(built) -> np.ndarray:
+    """(3,) where a built object's geometry frame sits in its object frame at t = 0, metres.
+
+    A rigid object's geometry is in its object frame.  A person's (kind ``humanoid``) is in its
+    root bone's frame standing at rest, and its ``position`` is the floor point under the
+    pelvis: the root is the rig's rest root height above it.  (A kind whose geometry frame is
+    not its object frame says so here.)
+    """
+    rig = built.extra.get("rig")
+    if built.kind == "humanoid" and rig is not None:
+        return np.array([0.0, 0.0, float(rig.rest_root_height)])
+    return np.zeros(3)
 
 
 def _rotation(obj: Mapping[str, Any]) -> np.ndarray:
