@@ -12,7 +12,8 @@ os.environ.setdefault("PHYSREEL_GL", "egl")
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENES = ROOT / "scenes"
-SHARED_ASSETS = ROOT.parent / "shared" / "assets"
+#: Meshes the tests read (tests read only the repository: `assets/`, `tests/data/`).
+ASSETS = ROOT / "assets"
 
 
 def scene_dict(objects, **top):

@@ -1,6 +1,6 @@
 """End to end: real-world mesh files -> scene -> pybullet -> render (issue 5).
 
-Every file in ``../shared/assets`` (meshes nobody on this project made: glTF with textures, a
+Every real-world mesh in ``assets/`` (meshes nobody on this project made: glTF with textures, a
 multi-node glTF truck, OBJ + MTL + a texture with a space in its name, a PLY scan, STL in
 millimetres) is inspected through the CLI, dropped onto the floor at ``size: 0.3`` and
 rendered; a ball is dropped into a glass whose collision is a convex decomposition.
@@ -39,10 +39,10 @@ import trimesh
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_ASSETS = Path(__file__).resolve().parents[2] / "shared" / "assets"
+ASSETS_DIR = ROOT / "assets"
 TUMBLER = ROOT / "assets" / "tumbler.obj"
 
-#: Every mesh in ../shared/assets and its real up axis.  glTF files are Y-up by convention; the
+#: Every real-world mesh in assets/ and its real up axis.  glTF files are Y-up by convention; the
 #: bunny scan (a PLY, whose format convention is Z) is Y-up too: `physreel assets inspect`
 #: detects it from its flat base and suggests `up: y`.
 UP_AXIS = {
@@ -56,6 +56,12 @@ UP_AXIS = {
     "busted.STL": "z",
 }
 ASSETS = sorted(UP_AXIS)
+#: Meshes in assets/ that are not dropped here, and where they are tested.
+OTHER_MESHES = {
+    "tumbler.obj": "physreel's own glass: the decomposition tests below",
+    "CesiumMan.glb": "people's skin (a rigged character): tests/test_skin.py",
+    "RiggedSimple.glb": "the smallest rig: tests/test_skin.py",
+}
 #: Files that carry no colour at all (no texture, vertex colours or material colour): they
 #: render in their scene material's colour.
 UNCOLOURED = {"monkey.glb", "bunny.ply", "teapot.stl", "busted.STL"}
@@ -76,7 +82,7 @@ def physreel_cache(tmp_path_factory):
 
 
 def asset(name: str) -> Path:
-    return SHARED_ASSETS / name
+    return ASSETS_DIR / name
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -228,17 +234,26 @@ def _shot(name: str, color=None):
 # ------------------------------------------------------------------------------ the files
 
 
-def test_every_shared_asset_is_covered():
-    """The shared folder holds exactly the meshes listed here (plus the fuze OBJ's MTL and
-    texture and the README): a new file there must get an up axis in UP_AXIS.  The rigged
-    characters are people's skins, covered by tests/test_skin.py (from the repository's copies)."""
-    assert SHARED_ASSETS.is_dir(), f"{SHARED_ASSETS} missing: clone shared/ beside the checkout"
+def test_every_asset_is_covered():
+    """``assets/`` holds exactly the meshes listed here (plus the fuze OBJ's MTL and texture and
+    the README): a new mesh there must get an up axis in UP_AXIS or a place in OTHER_MESHES."""
     meshes = {
         p.name
-        for p in SHARED_ASSETS.iterdir()
+        for p in ASSETS_DIR.iterdir()
         if p.suffix.lower() in (".glb", ".gltf", ".obj", ".stl", ".ply", ".off")
     }
-    assert meshes == set(ASSETS) | {"CesiumMan.glb", "RiggedSimple.glb"}
+    assert meshes == set(ASSETS) | set(OTHER_MESHES)
+
+
+def test_rigged_characters_are_the_attributed_files():
+    """The two skinned glTF files are the ones whose hashes assets/README.md records with their
+    attribution."""
+    import hashlib
+
+    readme = (ASSETS_DIR / "README.md").read_text()
+    for name in ("CesiumMan.glb", "RiggedSimple.glb"):
+        digest = hashlib.sha256((ASSETS_DIR / name).read_bytes()).hexdigest()
+        assert digest in readme, name
 
 
 @pytest.mark.parametrize("name", ASSETS)
@@ -364,6 +379,7 @@ def _tumbler_facts():
     return radius, float(hi[2] - lo[2]), floor
 
 
+@pytest.mark.slow
 def test_decomposition_is_cached(tumbler_first_build):
     from physreel import build, load_scene
 
@@ -381,6 +397,7 @@ def test_decomposition_is_cached(tumbler_first_build):
         np.testing.assert_allclose(a.vertices, b.vertices)
 
 
+@pytest.mark.slow
 def test_decomposed_cup_holds_ball(tumbler_first_build):
     import physreel
 

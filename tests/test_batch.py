@@ -924,6 +924,7 @@ def test_cli_batch_and_export(tmp_path):
     assert res.exit_code == 1 and "failures.jsonl" in res.output
 
 
+@pytest.mark.slow
 @pytest.mark.ray
 def test_ray_engine_matches_local(tmp_path):
     ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'physreel[ray]'")
@@ -967,6 +968,7 @@ def _small_copy(tmp_path: Path, name: str, duration: float = 0.5) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_real_render_batch_is_complete_and_worker_independent(tmp_path):
     path = _small_copy(tmp_path, "falling_objects")
     r2 = run_batch(path, tmp_path / "two", 2, workers=2, seed=0)

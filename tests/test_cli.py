@@ -137,10 +137,10 @@ def test_readme_example_root_exists():
 def test_missing_texture_renders_with_one_warning(tmp_path):
     import shutil
 
-    from conftest import SHARED_ASSETS
+    from conftest import ASSETS
 
     for name in ("fuze.obj", "fuze.obj.mtl"):  # the .mtl names "fuze uv.jpg", left behind
-        shutil.copy(SHARED_ASSETS / name, tmp_path / name)
+        shutil.copy(ASSETS / name, tmp_path / name)
     path = _scene(tmp_path, "objects:\n  - {name: bottle, shape: {type: mesh, file: fuze.obj, size: 0.3}, position: [0, 0, 0.2]}\n")
     out = tmp_path / "out"
     res = CliRunner().invoke(main, ["render", str(path), "-o", str(out), "--resolution", "48x32", "--duration", "0.1"])

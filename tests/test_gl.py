@@ -23,6 +23,7 @@ def _render(tmp_path, backend):
     return proc, out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ctypes.util.find_library("OSMesa") is None, reason="OSMesa not installed (apt-get install libosmesa6)")
 def test_osmesa_fallback_renders_the_same_frames_as_egl(tmp_path):
     import physreel

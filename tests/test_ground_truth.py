@@ -255,6 +255,7 @@ def test_calibration_polarities(tmp_path):
     assert man["passes"]["depth"]["units"] == "metres" and "polarity" in man["passes"]["occlusion_forward"]
 
 
+@pytest.mark.slow
 def test_streaming_passes_hold_bounded_memory():
     """The stream holds at most three frames: bundles of a 60-frame render are independent."""
     data = scene_dict([{"name": "a", "shape": {"type": "sphere", "radius": 0.1}, "position": [0, 0, 1]}],

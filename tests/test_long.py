@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 PROBE = textwrap.dedent("""
     import json, resource, sys
     import physreel
@@ -29,6 +31,7 @@ def _peak(tmp_path, duration, passes="rgb"):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_sixty_second_render_uses_the_memory_of_a_two_second_one(tmp_path):
     short = _peak(tmp_path, 2.0)
     long = _peak(tmp_path, 60.0)

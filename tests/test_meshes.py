@@ -1,12 +1,14 @@
 """Tests of mesh ingestion: physreel.assets.meshes, .collision, .inspect and the `assets` CLI.
 
-The real-world files live in ``shared/assets`` beside the checkout (read-only, never edited).
+The real-world files are the repository's ``assets/`` (see its README; never edited).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -15,19 +17,16 @@ import pytest
 import trimesh
 from click.testing import CliRunner
 
-from physreel.assets import collision
+from physreel.assets import collision, decomposition
+from physreel.assets.decimate import decimate
 from physreel.assets.inspect import format_report, guess_unit, inspect_mesh
-from physreel.assets.meshes import (
-    Y_UP_TO_Z_UP,
-    MeshOptions,
-    decimate,
-    fix_winding,
-    prepare_mesh,
-    principal_inertia,
-    repair_for_physics,
-)
+from physreel.assets.meshes import Y_UP_TO_Z_UP, MeshOptions, prepare_mesh
+from physreel.assets.repair import fix_winding, repair_for_physics
 from physreel.cli_assets import assets
 from physreel.errors import ArgumentError, AssetError, InputError
+from physreel.transforms import principal_inertia
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 ASSET_NAMES = [
     "Duck.glb",
@@ -42,12 +41,9 @@ ASSET_NAMES = [
 
 
 @pytest.fixture(scope="session")
-def shared_assets() -> Path:
-    """``shared/assets`` beside the checkout (CI clones the repository with shared/ beside it)."""
-    path = Path(__file__).resolve().parents[2] / "shared" / "assets"
-    if not path.is_dir():
-        pytest.skip(f"shared test assets not found at {path}")
-    return path
+def assets_dir() -> Path:
+    """The repository's ``assets/`` folder (real-world meshes, see its README)."""
+    return ASSETS
 
 
 @pytest.fixture(scope="session")
@@ -89,9 +85,9 @@ def _inside_convex(part: trimesh.Trimesh, point: np.ndarray, tol: float = 1e-9) 
 
 
 @pytest.mark.parametrize("name", ASSET_NAMES)
-def test_every_asset_inspects(shared_assets, name):
-    info = inspect_mesh(shared_assets / name)
-    source = trimesh.load_scene(shared_assets / name)
+def test_every_asset_inspects(assets_dir, name):
+    info = inspect_mesh(assets_dir / name)
+    source = trimesh.load_scene(assets_dir / name)
     assert info["triangles"] == sum(len(g.faces) for g in source.dump(concatenate=False))
     assert info["triangles"] > 0 and info["parts"] >= 1
     np.testing.assert_allclose(info["extents"], source.extents, rtol=1e-6)
@@ -102,10 +98,10 @@ def test_every_asset_inspects(shared_assets, name):
 
 
 @pytest.mark.parametrize("name", ASSET_NAMES)
-def test_every_asset_prepares_at_size(shared_assets, cache_dir, name):
+def test_every_asset_prepares_at_size(assets_dir, cache_dir, name):
     import pyrender
 
-    prepared = prepare_mesh(_opts(shared_assets / name, size=0.3), cache_dir=cache_dir)
+    prepared = prepare_mesh(_opts(assets_dir / name, size=0.3), cache_dir=cache_dir)
     assert prepared.collision_kind == "hull"
     assert max(prepared.extents) == pytest.approx(0.3, rel=1e-9)
     # centre of mass at the origin, hull contains it, inertia is a valid tensor
@@ -127,23 +123,23 @@ def test_every_asset_prepares_at_size(shared_assets, cache_dir, name):
         pyrender.Mesh.from_trimesh(part)
 
 
-def test_open_meshes_use_the_hull_closed_ones_the_mesh(shared_assets, cache_dir):
+def test_open_meshes_use_the_hull_closed_ones_the_mesh(assets_dir, cache_dir):
     for name in ("teapot.stl", "monkey.glb", "bunny.ply", "CesiumMilkTruck.glb"):
-        prepared = prepare_mesh(_opts(shared_assets / name, size=0.3), cache_dir=cache_dir)
+        prepared = prepare_mesh(_opts(assets_dir / name, size=0.3), cache_dir=cache_dir)
         assert prepared.mass_properties_from == "hull", name
         assert prepared.volume == pytest.approx(prepared.collision_parts[0].volume, rel=0.02)
         assert any("convex hull" in w for w in prepared.warnings)
-    busted = prepare_mesh(_opts(shared_assets / "busted.STL", size=0.3), cache_dir=cache_dir)
+    busted = prepare_mesh(_opts(assets_dir / "busted.STL", size=0.3), cache_dir=cache_dir)
     assert busted.mass_properties_from == "mesh"
-    mesh = trimesh.load(shared_assets / "busted.STL")
+    mesh = trimesh.load(assets_dir / "busted.STL")
     factor = 0.3 / mesh.extents.max()
     assert busted.volume == pytest.approx(mesh.volume * factor**3, rel=1e-9)
 
 
-def test_duck_ends_up_upright(shared_assets, cache_dir):
+def test_duck_ends_up_upright(assets_dir, cache_dir):
     """glTF is Y-up: the duck's height (file Y) must become object Z."""
-    raw = trimesh.load(shared_assets / "Duck.glb", force="mesh")
-    prepared = prepare_mesh(_opts(shared_assets / "Duck.glb"), cache_dir=cache_dir)
+    raw = trimesh.load(assets_dir / "Duck.glb", force="mesh")
+    prepared = prepare_mesh(_opts(assets_dir / "Duck.glb"), cache_dir=cache_dir)
     np.testing.assert_allclose(prepared.extents, raw.extents[[0, 2, 1]], rtol=1e-9)
     np.testing.assert_allclose(prepared.transform[:3, :3], Y_UP_TO_Z_UP[:3, :3], atol=1e-12)
     # the head (highest file Y) is the highest object Z
@@ -151,7 +147,7 @@ def test_duck_ends_up_upright(shared_assets, cache_dir):
     top_obj = prepared.transform[:3, :3] @ top_file + prepared.transform[:3, 3]
     assert top_obj[2] == pytest.approx(prepared.visual.bounds[1, 2], abs=1e-9)
     # explicit up: z leaves the file's axes alone
-    as_z = prepare_mesh(_opts(shared_assets / "Duck.glb", up="z"), cache_dir=cache_dir)
+    as_z = prepare_mesh(_opts(assets_dir / "Duck.glb", up="z"), cache_dir=cache_dir)
     np.testing.assert_allclose(as_z.extents, raw.extents, rtol=1e-9)
 
 
@@ -164,8 +160,8 @@ def test_y_up_rotation_maps_axes():
 
 
 @pytest.mark.parametrize("name", ["Duck.glb", "BoxTextured.glb", "fuze.obj"])
-def test_textures_survive(shared_assets, cache_dir, name):
-    prepared = prepare_mesh(_opts(shared_assets / name, size=0.3), cache_dir=cache_dir)
+def test_textures_survive(assets_dir, cache_dir, name):
+    prepared = prepare_mesh(_opts(assets_dir / name, size=0.3), cache_dir=cache_dir)
     assert prepared.warnings == [] or all("texture" not in w for w in prepared.warnings)
     (part,) = prepared.visual_parts
     assert isinstance(part.visual, trimesh.visual.TextureVisuals)
@@ -174,9 +170,9 @@ def test_textures_survive(shared_assets, cache_dir, name):
     assert _colourfulness(colours) > 20.0, "texture sampled as grey"
 
 
-def test_truck_parts_keep_their_own_materials(shared_assets, cache_dir):
+def test_truck_parts_keep_their_own_materials(assets_dir, cache_dir):
     prepared = prepare_mesh(
-        _opts(shared_assets / "CesiumMilkTruck.glb", size=0.3), cache_dir=cache_dir
+        _opts(assets_dir / "CesiumMilkTruck.glb", size=0.3), cache_dir=cache_dir
     )
     parts = prepared.visual_parts
     assert len(parts) == 5  # body, glass, trim, two wheel instances
@@ -193,13 +189,13 @@ def test_truck_parts_keep_their_own_materials(shared_assets, cache_dir):
     )
 
 
-def test_teapot_in_millimetres_normalises(shared_assets, cache_dir):
-    info = inspect_mesh(shared_assets / "teapot.stl")
+def test_teapot_in_millimetres_normalises(assets_dir, cache_dir):
+    info = inspect_mesh(assets_dir / "teapot.stl")
     assert info["likely_unit"] == "mm" and info["likely_up"] == "z"
-    raw = prepare_mesh(_opts(shared_assets / "teapot.stl"), cache_dir=cache_dir)
+    raw = prepare_mesh(_opts(assets_dir / "teapot.stl"), cache_dir=cache_dir)
     assert max(raw.extents) == pytest.approx(63.1697, rel=1e-4)
     assert any("file units" in w for w in raw.warnings)
-    mm = prepare_mesh(_opts(shared_assets / "teapot.stl", scale=0.001), cache_dir=cache_dir)
+    mm = prepare_mesh(_opts(assets_dir / "teapot.stl", scale=0.001), cache_dir=cache_dir)
     np.testing.assert_allclose(mm.extents, raw.extents * 0.001, rtol=1e-9)
     assert not any("file units" in w for w in mm.warnings)
     assert mm.volume == pytest.approx(raw.volume * 1e-9, rel=1e-9)
@@ -208,8 +204,8 @@ def test_teapot_in_millimetres_normalises(shared_assets, cache_dir):
     )
 
 
-def test_bunny_vertex_colours_if_present(shared_assets, cache_dir):
-    prepared = prepare_mesh(_opts(shared_assets / "bunny.ply", size=0.3), cache_dir=cache_dir)
+def test_bunny_vertex_colours_if_present(assets_dir, cache_dir):
+    prepared = prepare_mesh(_opts(assets_dir / "bunny.ply", size=0.3), cache_dir=cache_dir)
     visual = prepared.visual.visual
     assert isinstance(visual, trimesh.visual.ColorVisuals)
     if visual.kind == "vertex":  # this scan has none; a coloured PLY must keep them
@@ -287,11 +283,11 @@ def test_non_uniform_scale_scales_the_mesh(tmp_path, cache_dir):
     )
 
 
-def test_size_and_scale_together_is_an_error(shared_assets):
+def test_size_and_scale_together_is_an_error(assets_dir):
     with pytest.raises(ArgumentError, match="either `size`"):
-        prepare_mesh(_opts(shared_assets / "Duck.glb", size=0.3, scale=2.0))
+        prepare_mesh(_opts(assets_dir / "Duck.glb", size=0.3, scale=2.0))
     with pytest.raises(ArgumentError, match="scale"):
-        prepare_mesh(_opts(shared_assets / "Duck.glb", scale=(1.0, -1.0, 1.0)))
+        prepare_mesh(_opts(assets_dir / "Duck.glb", scale=(1.0, -1.0, 1.0)))
 
 
 # --------------------------------------------------------------------------- collision kinds
@@ -324,18 +320,33 @@ def _write_cup(path: Path) -> trimesh.Trimesh:
     return cup
 
 
-@pytest.fixture(scope="module")
-def decomposed_cup(tmp_path_factory):
-    """(cup mesh, options, cache folder, first PreparedMesh) of a cup decomposed once."""
-    folder = tmp_path_factory.mktemp("cup")
-    cup = _write_cup(folder / "cup.obj")
-    opts = _opts(
-        folder / "cup.obj",
-        collision="decompose",
-        origin="bottom_center",
-        decompose_threshold=0.1,
-    )
-    return cup, opts, folder / "cache", prepare_mesh(opts, cache_dir=folder / "cache")
+@contextlib.contextmanager
+def _decomposer(name: str):
+    """Use CoACD (skip when it is not installed) or force pybullet's V-HACD fallback."""
+    if name == "coacd":
+        pytest.importorskip("coacd", reason="CoACD is not installed: pip install 'physreel[decompose]'")
+        yield
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "coacd", None)  # `import coacd` raises ImportError
+        assert decomposition.decomposer() == "vhacd"
+        yield
+
+
+@pytest.fixture(scope="module", params=[pytest.param("coacd", marks=pytest.mark.slow), "vhacd"])
+def decomposed_cup(request, tmp_path_factory):
+    """(cup mesh, options, cache folder, first PreparedMesh) of a cup decomposed once, by CoACD
+    or by the V-HACD fallback (forced, also where CoACD is installed)."""
+    with _decomposer(request.param):
+        folder = tmp_path_factory.mktemp("cup")
+        cup = _write_cup(folder / "cup.obj")
+        opts = _opts(
+            folder / "cup.obj",
+            collision="decompose",
+            origin="bottom_center",
+            decompose_threshold=0.1,
+        )
+        yield cup, opts, folder / "cache", prepare_mesh(opts, cache_dir=folder / "cache")
 
 
 def test_decomposed_cup_is_hollow_and_cached(decomposed_cup, monkeypatch):
@@ -343,6 +354,7 @@ def test_decomposed_cup_is_hollow_and_cached(decomposed_cup, monkeypatch):
     assert not first.collision_cached
     parts = first.collision_parts
     assert len(parts) >= 4
+    assert not any("decompose gave 1 convex part" in w for w in first.warnings)
     assert all(p.is_convex and p.is_watertight for p in parts)
     assert first.mass_properties_from == "mesh"
     assert first.volume == pytest.approx(cup.volume, rel=1e-5)
@@ -361,7 +373,7 @@ def test_decomposed_cup_is_hollow_and_cached(decomposed_cup, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("decomposition ran despite the cache")
 
-    monkeypatch.setattr(collision, "decompose", boom)
+    monkeypatch.setattr(decomposition, "decompose", boom)
     start = time.perf_counter()
     second = prepare_mesh(opts, cache_dir=cache)
     assert time.perf_counter() - start < 1.0
@@ -378,13 +390,50 @@ def test_decomposed_cup_is_hollow_and_cached(decomposed_cup, monkeypatch):
         )
 
 
+def test_vhacd_output_is_read_as_its_separate_parts(tmp_path):
+    """V-HACD writes one `o` object per convex part with shared vertex numbering; trimesh's OBJ
+    reader merged them into one mesh, which made a cup one convex lump (issue 9, item 10)."""
+    path = tmp_path / "parts.obj"
+    path.write_text(
+        "o convex_0\nv 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\n"
+        "f 1 3 2\nf 1 2 4\nf 1 4 3\nf 2 3 4\n"
+        "o convex_1\nv 5 0 0\nv 6 0 0\nv 5 1 0\nv 5 0 1\n"
+        "f 5/1/1 7/1/1 6/1/1\nf -4 -3 -1\nf 5 8 7\nf 6 7 8\n"
+    )
+    parts = decomposition.read_obj_objects(path)
+    assert len(parts) == 2
+    for part, x0 in zip(parts, (0.0, 5.0), strict=True):
+        assert len(part.vertices) == 4 and len(part.faces) == 4
+        assert part.is_watertight and part.volume == pytest.approx(1 / 6)
+        np.testing.assert_allclose(part.bounds, [[x0, 0, 0], [x0 + 1, 1, 1]])
+
+
+def test_one_part_decomposition_of_a_concave_mesh_warns(tmp_path, monkeypatch):
+    cup = _write_cup(tmp_path / "cup.obj")
+    # a decomposer that gives up and returns the hull: a cup that would be a solid lump
+    monkeypatch.setattr(decomposition, "decompose", lambda mesh, **kw: [collision.convex_hull(mesh)])
+    lump = prepare_mesh(
+        _opts(tmp_path / "cup.obj", collision="decompose"), cache_dir=tmp_path / "cache"
+    )
+    assert len(lump.collision_parts) == 1
+    (warning,) = [w for w in lump.warnings if "decompose gave 1 convex part" in w]
+    assert "8 %" in warning and "collision: hull" in warning  # the 8 mm floor of a 10 cm cup
+    assert decomposition.concavity(cup) == pytest.approx(0.08, abs=0.005)
+    # a convex mesh in one part is what it should be: no warning
+    trimesh.creation.box(extents=[0.1, 0.2, 0.3]).export(tmp_path / "box.stl")
+    box = prepare_mesh(_opts(tmp_path / "box.stl", collision="decompose"), cache_dir=tmp_path / "cache")
+    assert len(box.collision_parts) == 1
+    assert not any("convex part" in w for w in box.warnings)
+    assert decomposition.concavity(trimesh.creation.icosphere()) < 1e-9
+
+
 def test_cache_key_depends_on_content_and_settings(tmp_path):
-    a = collision.decomposition_cache_key("aa", {"threshold": 0.05})
-    assert a == collision.decomposition_cache_key("aa", {"threshold": 0.05})
-    assert a != collision.decomposition_cache_key("ab", {"threshold": 0.05})
-    assert a != collision.decomposition_cache_key("aa", {"threshold": 0.1})
+    a = decomposition.decomposition_cache_key("aa", {"threshold": 0.05})
+    assert a == decomposition.decomposition_cache_key("aa", {"threshold": 0.05})
+    assert a != decomposition.decomposition_cache_key("ab", {"threshold": 0.05})
+    assert a != decomposition.decomposition_cache_key("aa", {"threshold": 0.1})
     (tmp_path / "f").write_bytes(b"abc")
-    assert collision.file_sha256(tmp_path / "f") == (
+    assert decomposition.file_sha256(tmp_path / "f") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
 
@@ -434,9 +483,9 @@ def test_fix_winding_keeps_the_majority_orientation_of_open_patches():
     np.testing.assert_array_equal(patch.faces, grid.faces)
 
 
-def test_decimate_keeps_budget_and_texture(shared_assets, cache_dir):
+def test_decimate_keeps_budget_and_texture(assets_dir, cache_dir):
     prepared = prepare_mesh(
-        _opts(shared_assets / "Duck.glb", size=0.3, max_display_triangles=1000), cache_dir=cache_dir
+        _opts(assets_dir / "Duck.glb", size=0.3, max_display_triangles=1000), cache_dir=cache_dir
     )
     (duck,) = prepared.visual_parts
     assert 500 <= len(duck.faces) <= 1000
@@ -479,9 +528,9 @@ def test_missing_file_and_folder(tmp_path):
         prepare_mesh(_opts(tmp_path))
 
 
-def test_unreadable_file(tmp_path, shared_assets):
+def test_unreadable_file(tmp_path, assets_dir):
     locked = tmp_path / "locked.stl"
-    shutil.copy(shared_assets / "teapot.stl", locked)
+    shutil.copy(assets_dir / "teapot.stl", locked)
     locked.chmod(0)
     try:
         if os.access(locked, os.R_OK):
@@ -492,20 +541,20 @@ def test_unreadable_file(tmp_path, shared_assets):
         locked.chmod(0o644)
 
 
-def test_permission_denied_message(tmp_path, shared_assets, monkeypatch):
+def test_permission_denied_message(tmp_path, assets_dir, monkeypatch):
     """The unreadable branch, also when tests run as root (where chmod is not enforced)."""
-    from physreel.assets import meshes
+    from physreel.assets import mesh_files
 
-    monkeypatch.setattr(meshes.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(mesh_files.os, "access", lambda path, mode: False)
     with pytest.raises(AssetError, match="permission denied.*make the file readable"):
-        prepare_mesh(_opts(shared_assets / "teapot.stl"))
+        prepare_mesh(_opts(assets_dir / "teapot.stl"))
 
 
-def test_missing_texture_warns_once_and_renders_without(tmp_path, shared_assets):
+def test_missing_texture_warns_once_and_renders_without(tmp_path, assets_dir):
     import pyrender
 
-    shutil.copy(shared_assets / "fuze.obj", tmp_path)
-    shutil.copy(shared_assets / "fuze.obj.mtl", tmp_path)
+    shutil.copy(assets_dir / "fuze.obj", tmp_path)
+    shutil.copy(assets_dir / "fuze.obj.mtl", tmp_path)
     prepared = prepare_mesh(_opts(tmp_path / "fuze.obj", size=0.2))
     texture_warnings = [w for w in prepared.warnings if "fuze uv.jpg" in w]
     assert len(texture_warnings) == 1 and "rendering without it" in texture_warnings[0]
@@ -516,11 +565,11 @@ def test_missing_texture_warns_once_and_renders_without(tmp_path, shared_assets)
     assert "MISSING" in format_report(info)
 
 
-def test_corrupt_texture_warns_and_renders_without(tmp_path, shared_assets):
+def test_corrupt_texture_warns_and_renders_without(tmp_path, assets_dir):
     import pyrender
 
-    shutil.copy(shared_assets / "fuze.obj", tmp_path)
-    shutil.copy(shared_assets / "fuze.obj.mtl", tmp_path)
+    shutil.copy(assets_dir / "fuze.obj", tmp_path)
+    shutil.copy(assets_dir / "fuze.obj.mtl", tmp_path)
     (tmp_path / "fuze uv.jpg").write_bytes(b"not a jpeg at all")
     prepared = prepare_mesh(_opts(tmp_path / "fuze.obj"))
     assert [w for w in prepared.warnings if "not a readable image" in w]
@@ -528,12 +577,12 @@ def test_corrupt_texture_warns_and_renders_without(tmp_path, shared_assets):
     assert inspect_mesh(tmp_path / "fuze.obj")["textures"]["unreadable"] == ["fuze uv.jpg"]
 
 
-def _gltf_with_external_texture(shared_assets: Path, folder: Path, image_name: str) -> Path:
+def _gltf_with_external_texture(assets_dir: Path, folder: Path, image_name: str) -> Path:
     """BoxTextured as a .gltf + .bin files whose texture is an external image ``image_name``."""
     import json
 
     folder.mkdir()
-    files = trimesh.load_scene(shared_assets / "BoxTextured.glb").export(file_type="gltf")
+    files = trimesh.load_scene(assets_dir / "BoxTextured.glb").export(file_type="gltf")
     for name, data in files.items():
         (folder / name).write_bytes(data)
     doc = json.loads((folder / "model.gltf").read_text())
@@ -542,11 +591,11 @@ def _gltf_with_external_texture(shared_assets: Path, folder: Path, image_name: s
     return folder / "model.gltf"
 
 
-def test_gltf_external_texture_with_space_found_or_missing(tmp_path, shared_assets):
+def test_gltf_external_texture_with_space_found_or_missing(tmp_path, assets_dir):
     import pyrender
     from PIL import Image
 
-    path = _gltf_with_external_texture(shared_assets, tmp_path / "box", "red tex.png")
+    path = _gltf_with_external_texture(assets_dir, tmp_path / "box", "red tex.png")
     missing = prepare_mesh(_opts(path))
     assert [w for w in missing.warnings if "red tex.png" in w and "not found" in w]
     assert missing.visual.visual.material.baseColorTexture is None
@@ -558,8 +607,8 @@ def test_gltf_external_texture_with_space_found_or_missing(tmp_path, shared_asse
     np.testing.assert_array_equal(colours, [[255, 0, 0]] * len(colours))
 
 
-def test_gltf_missing_buffer_is_an_asset_error(tmp_path, shared_assets):
-    path = _gltf_with_external_texture(shared_assets, tmp_path / "box", "t.png")
+def test_gltf_missing_buffer_is_an_asset_error(tmp_path, assets_dir):
+    path = _gltf_with_external_texture(assets_dir, tmp_path / "box", "t.png")
     for bin_file in path.parent.glob("*.bin"):
         bin_file.unlink()
         break
@@ -586,30 +635,30 @@ def test_guess_unit():
     assert guess_unit(63.0, ".glb") == "m"  # glTF is metres by specification
 
 
-def test_inspect_reports_up_axis_and_textures(shared_assets):
-    duck = inspect_mesh(shared_assets / "Duck.glb")
+def test_inspect_reports_up_axis_and_textures(assets_dir):
+    duck = inspect_mesh(assets_dir / "Duck.glb")
     assert duck["likely_up"] == "y" and duck["default_up"] == "y"
     assert duck["textures"]["embedded"] == 1
-    fuze = inspect_mesh(shared_assets / "fuze.obj")
+    fuze = inspect_mesh(assets_dir / "fuze.obj")
     assert fuze["textures"]["found"] == ["fuze uv.jpg"] and fuze["likely_up"] == "z"
-    truck = inspect_mesh(shared_assets / "CesiumMilkTruck.glb")
+    truck = inspect_mesh(assets_dir / "CesiumMilkTruck.glb")
     assert truck["parts"] == 5 and truck["geometries"] == 4
-    assert inspect_mesh(shared_assets / "busted.STL")["watertight"] is True
-    assert inspect_mesh(shared_assets / "teapot.stl")["watertight"] is False
+    assert inspect_mesh(assets_dir / "busted.STL")["watertight"] is True
+    assert inspect_mesh(assets_dir / "teapot.stl")["watertight"] is False
 
 
-def test_cli_inspect_and_prepare(shared_assets, tmp_path):
+def test_cli_inspect_and_prepare(assets_dir, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(assets, ["inspect", str(shared_assets / "teapot.stl")])
+    result = runner.invoke(assets, ["inspect", str(assets_dir / "teapot.stl")])
     assert result.exit_code == 0, result.output
     assert "likely unit   mm" in result.output and "894" in result.output
-    result = runner.invoke(assets, ["inspect", "--json", str(shared_assets / "Duck.glb")])
+    result = runner.invoke(assets, ["inspect", "--json", str(assets_dir / "Duck.glb")])
     assert result.exit_code == 0 and '"likely_up": "y"' in result.output
     result = runner.invoke(
         assets,
         [
             "prepare",
-            str(shared_assets / "teapot.stl"),
+            str(assets_dir / "teapot.stl"),
             "--scale",
             "0.001",
             "--cache-dir",
@@ -620,7 +669,7 @@ def test_cli_inspect_and_prepare(shared_assets, tmp_path):
     assert "prepared in" in result.output and "0.06317" in result.output
     result = runner.invoke(assets, ["inspect", str(tmp_path / "nope.stl")])
     assert result.exit_code == 2 and "mesh file not found" in result.stderr
-    result = runner.invoke(assets, ["prepare", str(shared_assets / "Duck.glb"), "--scale", "1,2"])
+    result = runner.invoke(assets, ["prepare", str(assets_dir / "Duck.glb"), "--scale", "1,2"])
     assert result.exit_code == 2 and "--scale expects one number or three" in result.stderr
 
 

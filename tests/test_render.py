@@ -167,6 +167,7 @@ def test_existing_output_is_replaced_only_when_complete(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scene_name", ["calibration", "glass_drop"])
 def test_every_output_file_is_byte_identical_across_runs(tmp_path, scene_name):
     """All passes, controls and a shattering glass: same scene + seed -> identical files."""

@@ -10,18 +10,12 @@ as static).
 ``{"type": "sphere", "center": (3,), "radius": float}``) so that the physics code can use
 pybullet's exact primitives instead of a polyhedron.
 
-Convex decomposition uses CoACD (``pip install coacd``) and falls back to pybullet's V-HACD when
-CoACD is not installed.  Results are cached on disk under ``cache_dir / "collision"``, keyed by a
-string the caller builds from the file's content hash and every setting that changes the result
-(see :func:`decomposition_cache_key`), so the second use of the same file costs nothing.
+Convex decomposition (``"decompose"``) lives in :mod:`physreel.assets.decomposition`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -32,9 +26,6 @@ from physreel.errors import AssetError
 
 CollisionKind = Literal["hull", "decompose", "box", "sphere", "mesh"]
 COLLISION_KINDS: tuple[str, ...] = ("hull", "decompose", "box", "sphere", "mesh")
-
-#: Bump when the stored format or the decomposition settings change meaning.
-_CACHE_FORMAT = 2
 #: Meshes with more vertices are hulled from a regular subset of them (see :func:`convex_hull`).
 HULL_MAX_INPUT_POINTS = 1_000_000
 #: Most vertices a convex hull part keeps (pybullet's convex-vs-convex cost grows with it).
@@ -53,56 +44,6 @@ def default_cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path("~/.cache/physreel").expanduser()
-
-
-def file_sha256(path: Path, chunk_bytes: int = 1 << 22) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks (big meshes stay out of memory)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_bytes):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def decomposer_version() -> str:
-    """Name and version of the convex decomposer in use, e.g. ``"coacd-1.0.14"``."""
-    from importlib import metadata
-
-    try:
-        return f"coacd-{metadata.version('coacd')}"
-    except metadata.PackageNotFoundError:
-        import pybullet
-
-        return f"vhacd-pybullet-{getattr(pybullet, '__version__', 'unknown')}"
-
-
-def decomposition_cache_key(file_hash: str, settings: dict) -> str:
-    """Cache key of one decomposition.
-
-    Parameters
-    ----------
-    file_hash : str
-        SHA-256 of the mesh file's bytes (:func:`file_sha256`).
-    settings : dict
-        Every option that changes the decomposed geometry (up axis, scale, size, origin,
-        threshold, ...), JSON-serialisable.
-
-    Returns
-    -------
-    str
-        64 hex characters; also depends on the decomposer and its version.
-    """
-    blob = json.dumps(
-        {
-            "format": _CACHE_FORMAT,
-            "file": file_hash,
-            "decomposer": decomposer_version(),
-            "settings": settings,
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def convex_hull(
@@ -235,154 +176,6 @@ def sphere_part(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     return sphere
 
 
-def decompose(
-    mesh: trimesh.Trimesh,
-    *,
-    threshold: float = 0.05,
-    max_parts: int = -1,
-    seed: int = 0,
-) -> list[trimesh.Trimesh]:
-    """Approximate convex decomposition of a mesh (CoACD; pybullet V-HACD as fallback).
-
-    Parameters
-    ----------
-    mesh : trimesh.Trimesh
-        The mesh, in metres.  Open or inconsistently wound meshes are first remeshed to a
-        manifold by CoACD's pre-processing (slow); closed ones go straight in.
-    threshold : float
-        CoACD's concavity threshold (0.01-1, smaller = more and finer parts).  Ignored by V-HACD.
-    max_parts : int
-        Most convex parts CoACD may return (-1: no limit).
-    seed : int
-        CoACD's random seed (it is deterministic for a fixed seed).
-
-    Returns
-    -------
-    list of trimesh.Trimesh
-        Convex parts, each with at most 256 vertices, in the mesh's frame.
-    """
-    if not 0.0 < threshold <= 1.0:
-        raise AssetError(
-            f"decomposition threshold must be in (0, 1], got {threshold}; 0.05 is a good start, "
-            "smaller values give more, finer parts"
-        )
-    try:
-        import coacd
-    except ImportError:
-        parts = _decompose_vhacd(mesh)
-    else:
-        coacd.set_log_level("error")
-        # CoACD's manifold remeshing costs ~7x the decomposition itself (measured on the duck)
-        # and is only needed for open or broken meshes
-        closed = bool(mesh.is_watertight and mesh.is_winding_consistent)
-        raw = coacd.run_coacd(
-            coacd.Mesh(
-                np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int32)
-            ),
-            threshold=float(threshold),
-            max_convex_hull=int(max_parts),
-            preprocess_mode="off" if closed else "on",
-            seed=int(seed),
-        )
-        parts = [trimesh.Trimesh(v, f, process=True) for v, f in raw]
-    parts = [p for p in parts if len(p.faces) >= 4]
-    out = []
-    for part in parts:
-        try:
-            out.append(convex_hull(part))
-        except AssetError:
-            continue  # a flat sliver: no volume, no use for collision
-    if not out:
-        raise AssetError("convex decomposition returned no usable parts; try `collision: hull`")
-    return out
-
-
-def _decompose_vhacd(mesh: trimesh.Trimesh) -> list[trimesh.Trimesh]:
-    """pybullet's V-HACD through temporary OBJ files (used only without CoACD)."""
-    import pybullet as p
-
-    with tempfile.TemporaryDirectory(prefix="physreel-vhacd-") as tmp:
-        src, dst, log = (str(Path(tmp) / n) for n in ("in.obj", "out.obj", "log.txt"))
-        mesh.export(src)
-        client = p.connect(p.DIRECT)
-        try:
-            p.vhacd(src, dst, log, physicsClientId=client)
-        finally:
-            p.disconnect(client)
-        loaded = trimesh.load(dst, force="scene", process=False)
-        return [g for g in loaded.dump(concatenate=False) if isinstance(g, trimesh.Trimesh)]
-
-
-def _save_parts(path: Path, parts: list[trimesh.Trimesh]) -> None:
-    """Write parts to ``path`` (.npz) atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {}
-    for i, part in enumerate(parts):
-        arrays[f"v{i}"] = np.asarray(part.vertices, dtype=np.float64)
-        arrays[f"f{i}"] = np.asarray(part.faces, dtype=np.int64)
-    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.npz", dir=path.parent)
-    os.close(fd)
-    try:
-        np.savez(tmp, count=np.int64(len(parts)), **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _load_parts(path: Path) -> list[trimesh.Trimesh] | None:
-    """Parts stored by :func:`_save_parts`, or None when the file is missing or unreadable."""
-    try:
-        with np.load(path) as data:
-            count = int(data["count"])
-            return [
-                trimesh.Trimesh(data[f"v{i}"], data[f"f{i}"], process=False) for i in range(count)
-            ]
-    except (OSError, KeyError, ValueError):
-        return None
-
-
-def decompose_cached(
-    mesh: trimesh.Trimesh,
-    *,
-    cache_key: str,
-    cache_dir: Path,
-    threshold: float = 0.05,
-    max_parts: int = -1,
-) -> tuple[list[trimesh.Trimesh], bool]:
-    """:func:`decompose`, with the result cached on disk.
-
-    Parameters
-    ----------
-    mesh : trimesh.Trimesh
-        Mesh to decompose (object frame, metres).
-    cache_key : str
-        From :func:`decomposition_cache_key`; must change whenever ``mesh`` would.
-    cache_dir : Path
-        Cache root; parts go to ``cache_dir / "collision" / f"{cache_key}.npz"``.  An unwritable
-        cache directory is not an error: the result is then simply not stored.
-    threshold, max_parts
-        Passed to :func:`decompose`.
-
-    Returns
-    -------
-    parts : list of trimesh.Trimesh
-        Convex parts.
-    from_cache : bool
-        True when the parts were read from the cache (no decomposition ran).
-    """
-    path = Path(cache_dir) / "collision" / f"{cache_key}.npz"
-    cached = _load_parts(path) if path.is_file() else None
-    if cached:
-        return cached, True
-    parts = decompose(mesh, threshold=threshold, max_parts=max_parts)
-    try:
-        _save_parts(path, parts)
-    except OSError:
-        pass  # read-only cache: correct result, just not stored
-    return parts, False
-
-
 def collision_parts(
     mesh: trimesh.Trimesh,
     kind: str,
@@ -396,8 +189,8 @@ def collision_parts(
     mesh : trimesh.Trimesh
         Repaired mesh in the object frame.
     kind : str
-        One of ``"hull"``, ``"box"``, ``"sphere"``, ``"mesh"``; use :func:`decompose_cached` for
-        ``"decompose"``.
+        One of ``"hull"``, ``"box"``, ``"sphere"``, ``"mesh"``; ``"decompose"`` is
+        :func:`physreel.assets.decomposition.decompose_cached`.
     hull : trimesh.Trimesh, optional
         A precomputed :func:`convex_hull` of ``mesh`` (saves recomputing it).
 

@@ -12,14 +12,13 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from physreel.assets.meshes import (
-    _IMAGE_SUFFIXES,
+from physreel.assets.mesh_files import (
+    IMAGE_SUFFIXES,
     SUPPORTED_FORMATS,
     default_up,
-    geometry_only,
     read_mesh_file,
-    repair_for_physics,
 )
+from physreel.assets.repair import geometry_only, repair_for_physics
 
 #: Hull faces whose normal is within this cosine of an axis count as a flat base on it.
 _FLAT_COS = 0.995
@@ -118,7 +117,7 @@ def inspect_mesh(path: Path) -> dict:
     unit = guess_unit(longest, source.format)
 
     materials, vertex_colors, distinct_images = [], False, set()
-    images = {n for n in source.referenced_found if Path(n).suffix.lower() in _IMAGE_SUFFIXES}
+    images = {n for n in source.referenced_found if Path(n).suffix.lower() in IMAGE_SUFFIXES}
     for part in source.parts:
         visual = part.visual
         if isinstance(visual, trimesh.visual.TextureVisuals):

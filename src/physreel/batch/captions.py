@@ -300,16 +300,10 @@ def _tilt_deg(q0: np.ndarray, q1: np.ndarray) -> float:
 
 def _starts_on_ground(obj: Mapping[str, Any]) -> bool:
     """Whether the object's bounding box touches the ground (z = 0) within 5 mm at the start."""
-    from physreel.batch.templates import _box
+    from physreel.batch.placement import placed_box
 
-    box = _box(obj, Path.cwd(), 0.0)
-    if box is None or box.sphere is None and not np.any(box.half):
-        return False
-    if box.sphere is not None:
-        lowest = box.centre[2] - box.sphere
-    else:
-        lowest = box.centre[2] - float(np.sum(np.abs(box.rot[2, :]) * box.half))
-    return bool(abs(lowest) < 0.005)
+    box = placed_box(obj, Path.cwd())
+    return box is not None and bool(abs(box.lowest) < 0.005)
 
 
 def _landing_frame(track: dict[str, np.ndarray] | None) -> int | None:

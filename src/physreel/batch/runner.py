@@ -292,7 +292,7 @@ def run_batch(
         samples = out_dir / "samples"
         clean_partial(samples)
 
-        from physreel.batch.templates import _plain
+        from physreel.batch.template_syntax import plain as _plain
 
         data = _plain(template.data)
         spec = backend_spec(backend)

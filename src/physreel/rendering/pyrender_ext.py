@@ -5,6 +5,9 @@
   3-13 ms per 512x512 frame on llvmpipe.  ``renderer.samples`` selects 0 (off) or 4.
 - A scene whose shadow-map bounds can be set: pyrender fits a directional light's shadow map to
   the whole scene, which with a 30 m floor gives blurry centimetre-sized texels.
+- Shaders: the installed pyrender's, except the ones physreel changed (``shaders/``, each
+  tied to the hash of the pyrender file it came from) and its ground-truth ones
+  (``shaders_gt/``); see :class:`ShaderCache`.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from OpenGL.GL import (
 )
 from pyrender.constants import RenderFlags
 from pyrender.renderer import Renderer as _Renderer
+from pyrender.shader_program import ShaderProgramCache
 
 
 def _install_uniform_cache() -> None:
@@ -77,8 +81,50 @@ def _install_uniform_cache() -> None:
 
 _install_uniform_cache()
 
+#: pyrender's shaders that physreel changed (same file names as pyrender's).
 SHADER_DIR = Path(__file__).with_name("shaders")
+#: physreel's own ground-truth shaders (id, normal, depth in one float target).
 GT_SHADER_DIR = Path(__file__).with_name("shaders_gt")
+#: The installed pyrender's shaders: every shader physreel did not change is read from there.
+PYRENDER_SHADER_DIR = Path(pyrender.__file__).with_name("shaders")
+#: sha256 of the installed pyrender shader each file in SHADER_DIR was derived from.  When
+#: pyrender changes one (tests/test_shaders.py fails), port its change into ours, then update
+#: the hash here and the pyrender2 range in pyproject.toml.
+DERIVED_FROM: dict[str, str] = {
+    "mesh.frag": "b00bcadffa76bcc4645e10b13d550fb4735485131ae4178532a104821618fc38",
+}
+
+
+class ShaderCache(ShaderProgramCache):
+    """pyrender's shader program cache, reading a shader from ``own_dir`` when physreel has one
+    of that name there and from the installed pyrender otherwise.
+
+    Parameters
+    ----------
+    own_dir : Path
+        Folder of physreel's shaders (:data:`SHADER_DIR` or :data:`GT_SHADER_DIR`).
+    """
+
+    def __init__(self, own_dir: Path) -> None:
+        super().__init__(shader_dir=str(PYRENDER_SHADER_DIR))
+        # looked up for every primitive drawn: a dict, not a file-system check per call
+        self.own = {p.name: str(p) for p in Path(own_dir).iterdir() if p.suffix != ".md"}
+
+    def path(self, name: str | None) -> str | None:
+        """Absolute path of shader ``name`` (ours when we have it), None for None."""
+        if name is None:
+            return None
+        return self.own.get(name, str(PYRENDER_SHADER_DIR / name))
+
+    def get_program(self, vertex_shader, fragment_shader, geometry_shader=None, defines=None):
+        # pyrender joins the names with shader_dir (absolute paths pass through) and keys its
+        # cache by file name only, so each cache must read one folder's files per name.
+        return super().get_program(
+            self.path(vertex_shader),
+            self.path(fragment_shader),
+            self.path(geometry_shader),
+            defines=defines,
+        )
 
 
 class Renderer(_Renderer):
@@ -90,11 +136,9 @@ class Renderer(_Renderer):
         self.float_target = False
         self._fbs: dict[tuple, tuple] = {}
         self._cleared_shadow_maps: set[int] = set()
-        from pyrender.shader_program import ShaderProgramCache
-
-        self._program_cache = ShaderProgramCache(shader_dir=str(SHADER_DIR))
+        self._program_cache = ShaderCache(SHADER_DIR)
         self._look_cache = self._program_cache
-        self._gt_cache = ShaderProgramCache(shader_dir=str(GT_SHADER_DIR))
+        self._gt_cache = ShaderCache(GT_SHADER_DIR)
 
     def use_gt_programs(self, on: bool) -> None:
         """Switch the SEG program to physreel's ground-truth shaders (id, normal, depth)."""
