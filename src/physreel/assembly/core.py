@@ -86,6 +86,9 @@ class BuiltObject:
     angular_velocity : (3,) float64, rad/s, world frame
     seed : int
         The scene seed its random streams derive from.
+    geometry_origin : (3,) float64, m
+        Where the geometry's frame sits in the object frame at rest (zero for rigid objects; a
+        person's geometry is in its pelvis frame, above the floor point its ``position`` names).
     extra : dict
         What a non-rigid kind needs beyond this (e.g. a humanoid's rig).
     """
@@ -107,6 +110,7 @@ class BuiltObject:
     velocity: np.ndarray
     angular_velocity: np.ndarray
     seed: int
+    geometry_origin: np.ndarray = field(default_factory=lambda: np.zeros(3))
     extra: dict = field(default_factory=dict)
 
     def rng(self, *key: str | int) -> np.random.Generator:

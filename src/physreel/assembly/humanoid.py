@@ -45,7 +45,8 @@ def build_humanoid(ctx: BuildContext, index: int, spec: ObjectSpec) -> BuiltObje
     geometry = body_geometry(rig)
     geometry.warnings.extend(_strength_warnings(ctx, spec))
     built = resolve_object(ctx, index, spec, geometry, "humanoid", extra)
-    return dataclasses.replace(built, mass=mass)
+    return dataclasses.replace(built, mass=mass,
+                               geometry_origin=np.array([0.0, 0.0, float(rig.rest_root_height)]))
 
 
 HEAVY = 5.0

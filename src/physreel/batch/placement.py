@@ -178,7 +178,7 @@ def _bounds_of(shape_json: str, stamp: int | None) -> Bounds | None:
     geom = built.geometry
     meshes = list(geom.visual) + list(geom.collision_parts)
     points = np.concatenate([np.asarray(m.vertices, dtype=np.float64) for m in meshes])
-    points = points + _geometry_origin(built)
+    points = points + built.geometry_origin
     lo, hi = points.min(axis=0), points.max(axis=0)
     if len(points) > _MAX_POINTS:
         try:
@@ -189,30 +189,10 @@ def _bounds_of(shape_json: str, stamp: int | None) -> Bounds | None:
     return Bounds(centre=(lo + hi) / 2, half=(hi - lo) / 2, hull=points, sphere=sphere)
 
 
-def _geometry_origin(built) -> np.ndarray:
-    """(3,) where a built object's geometry frame sits in its object frame at t = 0, metres.
-
-    A rigid object's geometry is in its object frame.  A person's (kind ``humanoid``) is in its
-    root bone's frame standing at rest, and its ``position`` is the floor point under the
-    pelvis: the root is the rig's rest root height above it.  (A kind whose geometry frame is
-    not its object frame says so here.)
-    """
-    rig = built.extra.get("rig")
-    if built.kind == "humanoid" and rig is not None:
-        return np.array([0.0, 0.0, float(rig.rest_root_height)])
-    return np.zeros(3)
-
-
 def _rotation(obj: Mapping[str, Any]) -> np.ndarray:
-    from scipy.spatial.transform import Rotation
+    from physreel.transforms import orientation, quat_to_matrix
 
-    if obj.get("quaternion") is not None:
-        return Rotation.from_quat(np.asarray(obj["quaternion"], dtype=float)).as_matrix()
-    if obj.get("rotation") is not None:
-        return Rotation.from_euler(
-            "xyz", np.asarray(obj["rotation"], float), degrees=True
-        ).as_matrix()
-    return np.eye(3)
+    return quat_to_matrix(orientation(obj.get("rotation"), obj.get("quaternion")))
 
 
 def placed_box(obj: Mapping[str, Any], base_dir: Path, margin: float = 0.0) -> PlacedBox | None:
