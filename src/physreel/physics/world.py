@@ -3,7 +3,7 @@
 One pybullet client per :class:`World` (``p.DIRECT``); every call passes ``physicsClientId``.
 pybullet's hidden damping (0.04) is switched off on every body.  Contacts use a low contact
 ERP (0.02 by default) and a contact processing threshold of 0 for spheres (5 mm for other
-bodies, see :data:`FLAT_CONTACT_THRESHOLD`): with pybullet's defaults a ball of restitution
+bodies, see :data:`physreel.physics.contact.FLAT_CONTACT_THRESHOLD`): with pybullet's defaults a ball of restitution
 0.8 dropped from 0.5-1.1 m rose to 0.67-1.16 x e^2 of its height depending on the height;
 with these settings 1.02-1.06 x e^2 (measured, 240 Hz).
 """
@@ -22,6 +22,9 @@ from ..assets.primitives import Geometry
 from ..errors import SimulationError
 from ..scene.materials import MaterialProps
 from ..transforms import matrix_to_quat, pose_to_matrix, principal_inertia, quat_to_matrix
+from .contact import FLAT_CONTACT_THRESHOLD as FLAT_CONTACT_THRESHOLD  # (humanoids use it)
+from .contact import collision_radius, dynamics_settings
+from .stepping import SolverTuner, StepPlan, plan_steps
 
 
 @dataclass
@@ -47,16 +50,6 @@ class Body:
     alive: bool = True
     link: int = -1
     part_of: str | None = None
-
-
-FLAT_CONTACT_THRESHOLD = 0.005
-"""Contact processing threshold (m) of every body but spheres.
-
-Bullet uses the smaller of the two bodies' values.  Spheres keep 0: with pybullet's default
-(0.02 m) a ball's bounces rise 5-20 % too high.  Everything else uses 5 mm: with 0 a flat face
-lands one corner per step, so a box dipped 7.8 mm into the floor from a 3 cm drop and a tall
-box dropped flat from 5 cm tipped over (93 deg); with 5 mm the box dips 0.5 mm and stays
-upright (1.2 deg)."""
 
 
 def link_key(body_id: int, link: int) -> int:
@@ -119,12 +112,15 @@ class World:
         self.step_index = 0
         self.events: list[dict] = []
         self.controllers: list = []
+        self.plan = StepPlan(1, scene.physics.rate)
+        self.solver = SolverTuner(scene.physics.solver_iterations) if scene.physics.adaptive_solver else None
         try:
             self._configure()
             if assembly.ground is not None:
                 self._add_ground()
             for obj in assembly:
                 self.add_object(obj)
+            self._plan_steps()
         except Exception:
             self.close()
             raise
@@ -159,19 +155,28 @@ class World:
             physicsClientId=c,
         )
 
+    def _plan_steps(self) -> None:
+        """Choose sub-steps from the scene's sizes and speeds (:mod:`.stepping`) and step at
+        that rate ourselves, so that every controller sees every step."""
+        self.plan = plan_steps(self)
+        self.dt = 1.0 / self.plan.rate
+        self.steps_per_frame = self.plan.rate // self.scene.fps
+        self.p.setTimeStep(self.dt, physicsClientId=self.client)
+        self.p.setPhysicsEngineParameter(fixedTimeStep=self.dt, physicsClientId=self.client)
+
     def _add_ground(self) -> None:
         p, c = self.p, self.client
         mat = self.assembly.ground.material
         shape = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=c)
         self.ground_id = p.createMultiBody(0, shape, physicsClientId=c)
-        self._set_dynamics(self.ground_id, mat, None, processing_threshold=FLAT_CONTACT_THRESHOLD)
+        self._set_dynamics(self.ground_id, mat, None)
 
     def _collision_shape(self, geom: Geometry, static: bool) -> int:
         p, c = self.p, self.client
         if geom.kind == "box":
             return p.createCollisionShape(p.GEOM_BOX, halfExtents=geom.params["half_extents"], physicsClientId=c)
         if geom.kind == "sphere":
-            return p.createCollisionShape(p.GEOM_SPHERE, radius=geom.params["radius"], physicsClientId=c)
+            return p.createCollisionShape(p.GEOM_SPHERE, radius=collision_radius(geom.params["radius"]), physicsClientId=c)
         if geom.kind == "cylinder":
             return p.createCollisionShape(p.GEOM_CYLINDER, radius=geom.params["radius"], height=geom.params["height"], physicsClientId=c)
         if geom.kind == "capsule":
@@ -244,8 +249,7 @@ class World:
         inertia = None if static else np.maximum(evals, 1e-12) * mass
         # Convex hulls get a 1 mm collision margin by default: they would rest 1 mm above the
         # floor (measured). Native primitives keep theirs inside the shape.
-        self._set_dynamics(body, material, inertia, zero_margin=geom.kind in ("cone", "mesh", "piece"),
-                           processing_threshold=0.0 if geom.kind == "sphere" else FLAT_CONTACT_THRESHOLD)
+        self._set_dynamics(body, material, inertia, geom=geom, zero_margin=geom.kind in ("cone", "mesh", "piece"))
         if not static:
             w = np.zeros(3) if angular_velocity is None else np.asarray(angular_velocity, dtype=np.float64)
             v = np.zeros(3) if velocity is None else np.asarray(velocity, dtype=np.float64)
@@ -267,16 +271,14 @@ class World:
             self.p.removeBody(b.body_id, physicsClientId=self.client)
             b.alive = False
 
-    def _set_dynamics(self, body: int, mat: MaterialProps, inertia: np.ndarray | None, zero_margin: bool = False,
-                      processing_threshold: float = 0.0) -> None:
+    def _set_dynamics(self, body: int, mat: MaterialProps, inertia: np.ndarray | None, *,
+                      geom: Geometry | None = None, zero_margin: bool = False) -> None:
+        """Material, contact settings (:func:`physreel.physics.contact.dynamics_settings`: rolling
+        resistance only for round bodies), damping and inertia of a body; ``geom`` None: the floor."""
         kw = dict(
-            lateralFriction=mat.friction,
-            rollingFriction=mat.rolling_friction,
-            spinningFriction=mat.spinning_friction,
-            restitution=mat.restitution,
+            dynamics_settings(geom, mat),
             linearDamping=self.scene.physics.linear_damping,
             angularDamping=self.scene.physics.angular_damping,
-            contactProcessingThreshold=processing_threshold,
             physicsClientId=self.client,
         )
         if inertia is not None:
@@ -305,7 +307,11 @@ class World:
         return ev
 
     def step(self) -> None:
-        """Advance one physics step (``1 / rate`` s), running the controllers around it."""
+        """Advance one physics step (``dt`` s), running the controllers around it.  At every
+        frame boundary the solver iterations follow the mass ratios in contact
+        (:class:`.stepping.SolverTuner`)."""
+        if self.solver is not None and self.step_index % self.steps_per_frame == 0:
+            self.solver.update(self)
         for ctl in self.controllers:
             ctl.before_step(self)
         self.p.stepSimulation(physicsClientId=self.client)

@@ -273,8 +273,14 @@ class Ground(Model):
 
 
 class Physics(Model):
-    """Simulation settings. ``rate`` is the physics step rate in Hz; it must be a whole
-    multiple of the scene's fps so that every frame is an integer number of steps."""
+    """Simulation settings. ``rate`` is the base physics step rate in Hz; it must be a whole
+    multiple of the scene's fps so that every frame is an integer number of steps.
+
+    ``substeps``: physics steps per base step; ``auto`` chooses them from the scene's sizes and
+    speeds so that fast, small or thin things do not pass through each other and narrow
+    standing bodies tip at the right push (:mod:`physreel.physics.stepping`).
+    ``adaptive_solver``: raise the solver iterations above ``solver_iterations`` while a heavy
+    body rests on a much lighter one."""
 
     rate: Annotated[int, Field(ge=30, le=10000)] = 240
     solver_iterations: Annotated[int, Field(ge=1, le=1000)] = 50
@@ -282,6 +288,8 @@ class Physics(Model):
     linear_damping: NonNegFloat = 0.0
     angular_damping: NonNegFloat = 0.0
     sleeping: bool = False
+    substeps: Literal["auto"] | Annotated[int, Field(ge=1, le=64)] = "auto"
+    adaptive_solver: bool = True
 
 
 class _Registered:

@@ -1,0 +1,310 @@
+"""How finely to step: sub-steps from sizes and speeds, solver iterations from mass ratios.
+
+physreel steps pybullet itself, one fixed step at a time (never ``numSubSteps``), so that the
+event recorder and every controller see every step.  ``physics.rate`` is the base rate; with
+``physics.substeps: auto`` (the default) the world steps ``k`` times faster, ``k`` chosen once
+before the simulation from the scene (:func:`plan_steps`), for two reasons:
+
+Tunnelling
+    Bullet finds a contact only when two shapes overlap at the start of a step (its contact
+    breaking distance is ~2 % of a shape's size, and neither pybullet's
+    ``ccdSweptSphereRadius`` nor a larger contact processing threshold changed anything in
+    our tests, for multibodies or maximal-coordinate bodies).  A body of smallest half-size
+    ``h`` moving at ``v`` against a part of half-thickness ``t`` (a static triangle mesh has
+    ``t = 0``) passes through it when the centre travels past the part's mid-plane in one step:
+    measured for spheres, flat and corner-first boxes and 4 mm plates, tunnelling starts exactly
+    at ``v dt = h + t`` (16 drops per speed).  The plan keeps ``v dt <=``
+    :data:`TUNNEL_FRACTION` ``(h + t)``.  A thicker collision margin on thin static parts stops
+    tunnelling only by making things rest visibly above them (a 10 mm margin stopped a 16 mm
+    ball at 4.4 m/s, and the ball then rested 9.5 mm above the plate), so it is not used.
+Tipping of narrow standing bodies
+    A body standing on a narrow base of width ``d`` (a domino) tips under a sudden sideways
+    push below the rigid-body threshold when the step is coarse: the solver lets its base sink
+    by about ``g dt^2`` per step.  Measured for boxes 4-20 mm thick, pushed with a constant
+    force from rest: with ``g dt^2 / d`` = 0.024 a 7 mm domino tipped at 0.9 of the closed-form
+    force, at 0.006 between 0.95 and 0.97, at 0.0015 between 0.97 and 1.03.  The plan keeps
+    ``g dt^2 / d <=`` :data:`TIP_SINK_RATIO`.
+
+Speeds are upper bounds from the scene at t = 0: the initial speed of a body's fastest point,
+the speed it gains falling to whatever is below it (a ray cast), what its actions can give it
+(impulse / m, force x duration / m, set velocities), the keyed speed of kinematic objects,
+and what one elastic hit from another body can pass on (``(1 + e) m_j / (m_i + m_j) v_j``).
+
+Heavy on light
+    Bullet's iterative solver converges slowly when a heavy body rests on a light one: a
+    13.6 kg kettlebell on a 300 g mug on a table sank 10 mm and toppled within 2 s at 240 Hz
+    with 50 iterations.  The needed iterations grow with the mass ratio (measured: ratio 45 ->
+    200-300, 100 -> 600, 200 -> 1000 for < 1 mm sink and < 1 deg tilt in 5 s), and iterations
+    are far cheaper than steps.  :class:`SolverTuner` looks at the contacts once per frame and
+    sets ``max(solver_iterations, ITERATIONS_PER_MASS_RATIO x ratio)`` (at most
+    :data:`MAX_ITERATIONS`), ``ratio`` being the largest mass ratio of two dynamic bodies in
+    contact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..assets.primitives import Geometry
+
+TUNNEL_FRACTION = 0.8
+"""A body may move at most this fraction of ``h + t`` per step (tunnelling starts at 1)."""
+
+TIP_SINK_RATIO = 0.01
+"""Largest ``g dt^2 / d`` for a body standing on a base of width ``d`` narrower than it is tall."""
+
+MAX_SUBSTEPS = 16
+"""Automatic sub-steps never exceed this (a warning says when more were wanted)."""
+
+ITERATIONS_PER_MASS_RATIO = 6
+"""Solver iterations per unit of the largest mass ratio of two dynamic bodies in contact."""
+
+MAX_ITERATIONS = 1500
+"""Automatic solver iterations never exceed this."""
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """The stepping chosen for a simulation.
+
+    Attributes
+    ----------
+    substeps : int
+        Physics steps per base step (``physics.rate``).
+    rate : int
+        Steps per second actually simulated, ``physics.rate * substeps``.
+    reasons : tuple of str
+        Why (empty when ``substeps`` is 1 or was given by the scene).
+    warnings : tuple of str
+    """
+
+    substeps: int
+    rate: int
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+# ----------------------------------------------------------------------------------- sizes
+def half_size(geom: Geometry) -> float:
+    """Smallest half-size (m) of a body's collision shape: how far its centre is from its
+    surface at the thinnest.  A shape of several convex parts: its thinnest part.  Exact
+    triangles (static meshes) have no thickness: 0."""
+    p = geom.params
+    if geom.kind == "sphere" or geom.kind == "capsule":
+        return float(p["radius"])
+    if geom.kind == "box":
+        return float(min(p["half_extents"]))
+    if geom.kind == "cylinder":
+        return float(min(p["radius"], p["height"] / 2))
+    if geom.static_only_mesh:
+        return 0.0
+    parts = geom.collision_parts or geom.visual
+    return float(min(0.5 * np.min(m.extents) for m in parts))
+
+
+def bounding_radius(geom: Geometry) -> float:
+    """Distance (m) from the centre of mass to the farthest point of the body."""
+    lo, hi = geom.bounds
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    return float(np.max(np.linalg.norm(corners - geom.center_of_mass, axis=1)))
+
+
+# ---------------------------------------------------------------------------------- speeds
+@dataclass
+class _Info:
+    name: str
+    body_id: int
+    mass: float  # inf for static and kinematic bodies
+    moving: bool
+    h: float
+    radius: float
+    restitution: float
+    speed: float = 0.0  # own upper bound, m/s
+    extent: np.ndarray = field(default_factory=lambda: np.zeros(3))  # world AABB size
+
+
+def _kinematic_speed(obj, radius: float, dt: float, duration: float) -> float:
+    from ..scene.keyframes import keyed_velocity
+
+    keys = list(obj.kinematic.keys)
+    t = np.arange(0.0, max(duration, keys[-1].time) + dt, dt)
+    vel = keyed_velocity(keys, t, dt, obj.position, (0.0, 0.0, 0.0, 1.0))
+    return float(np.max(np.linalg.norm(vel.linear, axis=1) + np.linalg.norm(vel.angular, axis=1) * radius))
+
+
+def _action_speeds(scene, infos: dict[str, _Info]) -> dict[str, float]:
+    """Speed (m/s) each object's actions can give it, summed."""
+    out: dict[str, float] = {}
+    for act in scene.actions:
+        info = infos.get(act.object)
+        if info is None or not info.moving:
+            continue
+        m = info.mass
+        if act.type == "impulse":
+            dv = np.linalg.norm(act.vector) / m
+        elif act.type == "force":
+            dv = np.linalg.norm(act.vector) * act.duration / m
+        elif act.type == "torque":  # a solid of radius R has I >= m R^2 / 10 about any axis
+            dv = np.linalg.norm(act.vector) * act.duration / (0.1 * m * info.radius)
+        elif act.type == "set_velocity":
+            dv = np.linalg.norm(act.velocity or (0, 0, 0)) + np.linalg.norm(act.angular_velocity or (0, 0, 0)) * info.radius
+        else:
+            dv = 0.0
+        out[act.object] = out.get(act.object, 0.0) + float(dv)
+    return out
+
+
+def _fall_heights(world, infos: list[_Info]) -> np.ndarray:
+    """How far (m) each body's centre can fall: a ray straight down from just below the body to
+    the first thing under it (inf when nothing is)."""
+    p, c = world.p, world.client
+    starts, ends, coms = [], [], []
+    for info in infos:
+        com = np.asarray(p.getBasePositionAndOrientation(info.body_id, physicsClientId=c)[0])
+        lo = p.getAABB(info.body_id, physicsClientId=c)[0]
+        start = [com[0], com[1], lo[2] - 1e-4]
+        starts.append(start)
+        ends.append([com[0], com[1], lo[2] - 1e4])
+        coms.append(com[2])
+    if not infos:
+        return np.zeros(0)
+    hits = p.rayTestBatch(starts, ends, physicsClientId=c)
+    out = np.full(len(infos), np.inf)
+    for i, h in enumerate(hits):
+        if h[0] >= 0:
+            out[i] = coms[i] - h[3][2]
+    return out
+
+
+def _speeds(world, infos: list[_Info]) -> None:
+    """Fill ``info.speed``: an upper bound of each body's speed over the simulation."""
+    p, c, scene = world.p, world.client, world.scene
+    g = float(np.linalg.norm(scene.gravity))
+    specs = {o.name: o for o in scene.objects}
+    moving = [i for i in infos if i.moving]
+    falls = _fall_heights(world, moving)
+    actions = _action_speeds(scene, {i.name: i for i in infos})
+    for info, fall in zip(moving, falls, strict=True):
+        v, w = p.getBaseVelocity(info.body_id, physicsClientId=c)
+        v0 = float(np.linalg.norm(v)) + actions.get(info.name, 0.0)
+        free = v0 + g * scene.duration  # nothing below: falls for the whole clip at most
+        fallen = math.sqrt(v0 * v0 + 2 * g * fall) if g > 0 and math.isfinite(fall) else free
+        info.speed = min(fallen, free) + float(np.linalg.norm(w)) * info.radius
+    base_dt = 1.0 / scene.physics.rate
+    for info in infos:
+        spec = specs.get(info.name)
+        if spec is not None and spec.kinematic is not None:
+            info.speed = _kinematic_speed(spec, info.radius, base_dt, scene.duration)
+    # One elastic-ish hit passes on (1 + e) m_j / (m_i + m_j) of the hitter's speed.
+    own = np.array([i.speed for i in infos])
+    for info in infos:
+        if not info.moving or math.isinf(info.mass):
+            continue
+        for j, other in enumerate(infos):
+            if other is info or own[j] == 0.0:
+                continue
+            share = 1.0 if math.isinf(other.mass) else other.mass / (info.mass + other.mass)
+            info.speed = max(info.speed, (1.0 + info.restitution * other.restitution) * share * own[j])
+
+
+# ------------------------------------------------------------------------------------ plan
+def plan_steps(world) -> StepPlan:
+    """Choose the sub-steps of ``world`` (bodies created, nothing stepped yet).
+
+    Parameters
+    ----------
+    world : physreel.physics.world.World
+
+    Returns
+    -------
+    StepPlan
+    """
+    scene = world.scene
+    base = scene.physics.rate
+    requested = scene.physics.substeps
+    if requested != "auto":
+        return StepPlan(int(requested), base * int(requested))
+    p, c = world.p, world.client
+    kinematic = {o.name for o in scene.objects if o.kinematic is not None}
+    infos = []
+    for b in world.bodies:
+        if not b.alive or b.geom is None:
+            continue
+        moving = not b.static
+        lo, hi = p.getAABB(b.body_id, physicsClientId=c)
+        infos.append(_Info(
+            b.name, b.body_id, math.inf if (b.static or b.name in kinematic) else b.mass, moving,
+            half_size(b.geom), bounding_radius(b.geom), b.material.restitution,
+            extent=np.asarray(hi) - np.asarray(lo),
+        ))
+    _speeds(world, infos)
+    g = float(np.linalg.norm(scene.gravity))
+    needs: list[tuple[float, str]] = []
+    for info in infos:
+        if not info.moving or info.speed <= 0:
+            continue
+        others = [o.h for o in infos if o is not info]
+        if not others:
+            continue
+        t = min(others)
+        window = info.h + t
+        k = info.speed / (base * TUNNEL_FRACTION * max(window, 1e-6))
+        needs.append((k, f"{info.name}: up to {info.speed:.2f} m/s, {2 * info.h * 1000:.1f} mm thin, "
+                         f"against parts {2 * t * 1000:.1f} mm thin"))
+    for info in infos:
+        if not info.moving or math.isinf(info.mass):
+            continue
+        d = float(min(info.extent[0], info.extent[1]))
+        if d < info.extent[2] and world.by_name[info.name].geom.kind != "sphere":
+            k = math.sqrt(g / (TIP_SINK_RATIO * d)) / base
+            needs.append((k, f"{info.name}: stands on a base {d * 1000:.1f} mm wide"))
+    k, why = max(needs, default=(1.0, ""))
+    substeps = max(1, math.ceil(k - 1e-9))
+    warnings: tuple[str, ...] = ()
+    if substeps > MAX_SUBSTEPS:
+        warnings = (f"physics: {why} would need {substeps} sub-steps; using {MAX_SUBSTEPS} "
+                    f"({base * MAX_SUBSTEPS} Hz). Fast thin objects may pass through each other; "
+                    "set physics.substeps to force more",)
+        substeps = MAX_SUBSTEPS
+    return StepPlan(substeps, base * substeps, (why,) if substeps > 1 else (), warnings)
+
+
+# ------------------------------------------------------------------------------ iterations
+@dataclass
+class SolverTuner:
+    """Raises the solver iterations while a heavy body rests on a much lighter one.
+
+    Called once per frame; reads the contact list and sets
+    ``clip(ITERATIONS_PER_MASS_RATIO * ratio, base, MAX_ITERATIONS)`` iterations, ``ratio``
+    being the largest mass ratio of two dynamic bodies in contact.
+    """
+
+    base: int
+    current: int = 0
+    peak: int = 0
+
+    def update(self, world) -> int:
+        p, c = world.p, world.client
+        ratio = 1.0
+        cps = p.getContactPoints(physicsClientId=c)
+        if cps:
+            masses = {b.body_id: b.mass for b in world.bodies if b.alive and not b.static}
+            for a, b in {(cp[1], cp[2]) for cp in cps}:
+                ma, mb = masses.get(a, 0.0), masses.get(b, 0.0)
+                if ma > 0 and mb > 0 and _dynamic(p, c, a) and _dynamic(p, c, b):
+                    ratio = max(ratio, ma / mb, mb / ma)
+        n = int(min(max(self.base, math.ceil(ITERATIONS_PER_MASS_RATIO * ratio)), MAX_ITERATIONS))
+        n = max(n, self.base)
+        if n != self.current:
+            p.setPhysicsEngineParameter(numSolverIterations=n, physicsClientId=c)
+            self.current = n
+            self.peak = max(self.peak, n)
+        return n
+
+
+def _dynamic(p, c, body_id: int) -> bool:
+    """Whether pybullet moves the body (held, frozen and kinematic bodies have mass 0)."""
+    return p.getDynamicsInfo(body_id, -1, physicsClientId=c)[0] > 0
