@@ -143,9 +143,11 @@ def test_kinematic_pusher_follows_its_keys_exactly_and_pushes():
         np.abs(traj.quaternion[:, 0] + pose.quaternion),
     )
     assert dq.max() < 1e-6
-    # Its recorded velocity is the keyed one over the next physics step.
+    # Its recorded velocity is the keyed one over the next physics step (of the rate used).
     vel = keyed_velocity(
-        [Keyframe(**k) for k in keys], np.arange(traj.position.shape[0]) / 24, 1 / 240
+        [Keyframe(**k) for k in keys],
+        np.arange(traj.position.shape[0]) / 24,
+        1 / traj.physics["rate"],
     )
     assert np.abs(traj.velocity[:, 0] - vel.linear).max() < 1e-9
     assert np.abs(traj.angular_velocity[:, 0] - vel.angular).max() < 1e-9

@@ -159,23 +159,24 @@ def _action_speeds(scene, infos: dict[str, _Info]) -> dict[str, float]:
 
 def _fall_heights(world, infos: list[_Info]) -> np.ndarray:
     """How far (m) each body's centre can fall: a ray straight down from just below the body to
-    the first thing under it (inf when nothing is)."""
+    the first thing under it; the floor (z = 0) when there is one; inf when nothing is below."""
     p, c = world.p, world.client
+    if not infos:
+        return np.zeros(0)
     starts, ends, coms = [], [], []
     for info in infos:
         com = np.asarray(p.getBasePositionAndOrientation(info.body_id, physicsClientId=c)[0])
         lo = p.getAABB(info.body_id, physicsClientId=c)[0]
-        start = [com[0], com[1], lo[2] - 1e-4]
-        starts.append(start)
+        starts.append([com[0], com[1], lo[2] - 1e-4])
         ends.append([com[0], com[1], lo[2] - 1e4])
         coms.append(com[2])
-    if not infos:
-        return np.zeros(0)
     hits = p.rayTestBatch(starts, ends, physicsClientId=c)
     out = np.full(len(infos), np.inf)
     for i, h in enumerate(hits):
         if h[0] >= 0:
             out[i] = coms[i] - h[3][2]
+        if world.ground_id is not None:  # a body resting on the floor starts its ray below it
+            out[i] = min(out[i], max(coms[i], 0.0))
     return out
 
 
@@ -254,9 +255,10 @@ def plan_steps(world) -> StepPlan:
         k = info.speed / (base * TUNNEL_FRACTION * max(window, 1e-6))
         needs.append((k, f"{info.name}: up to {info.speed:.2f} m/s, {2 * info.h * 1000:.1f} mm thin, "
                          f"against parts {2 * t * 1000:.1f} mm thin"))
+    jointed = {j.a for j in scene.joints} | {j.b for j in scene.joints}
     for info in infos:
-        if not info.moving or math.isinf(info.mass):
-            continue
+        if not info.moving or math.isinf(info.mass) or info.name in jointed:
+            continue  # (a jointed part does not stand on its own base)
         d = float(min(info.extent[0], info.extent[1]))
         if d < info.extent[2] and world.by_name[info.name].geom.kind != "sphere":
             k = math.sqrt(g / (TIP_SINK_RATIO * d)) / base
@@ -289,6 +291,8 @@ class SolverTuner:
     def update(self, world) -> int:
         p, c = world.p, world.client
         ratio = 1.0
+        if world.step_index == 0:  # no contacts are known before the first collision detection
+            p.performCollisionDetection(physicsClientId=c)
         cps = p.getContactPoints(physicsClientId=c)
         if cps:
             masses = {b.body_id: b.mass for b in world.bodies if b.alive and not b.static}

@@ -164,6 +164,20 @@ class World:
         self.p.setTimeStep(self.dt, physicsClientId=self.client)
         self.p.setPhysicsEngineParameter(fixedTimeStep=self.dt, physicsClientId=self.client)
 
+    def stepping_record(self) -> dict:
+        """The stepping used, for the Trajectory and the metadata: ``rate`` (steps/s),
+        ``substeps`` (per ``physics.rate`` step), ``steps_per_frame``, ``solver_iterations``
+        (the most used), ``reasons`` and ``warnings`` of the automatic choices."""
+        peak = self.solver.peak if self.solver is not None else 0
+        return {
+            "rate": self.plan.rate,
+            "substeps": self.plan.substeps,
+            "steps_per_frame": self.steps_per_frame,
+            "solver_iterations": max(peak, self.scene.physics.solver_iterations),
+            "reasons": list(self.plan.reasons),
+            "warnings": list(self.plan.warnings),
+        }
+
     def _add_ground(self) -> None:
         p, c = self.p, self.client
         mat = self.assembly.ground.material
