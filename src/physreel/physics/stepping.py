@@ -296,10 +296,14 @@ class SolverTuner:
         cps = p.getContactPoints(physicsClientId=c)
         if cps:
             masses = {b.body_id: b.mass for b in world.bodies if b.alive and not b.static}
+            floor = self.base / ITERATIONS_PER_MASS_RATIO  # ratios below this change nothing
             for a, b in {(cp[1], cp[2]) for cp in cps}:
                 ma, mb = masses.get(a, 0.0), masses.get(b, 0.0)
-                if ma > 0 and mb > 0 and _dynamic(p, c, a) and _dynamic(p, c, b):
-                    ratio = max(ratio, ma / mb, mb / ma)
+                if ma <= 0 or mb <= 0:
+                    continue
+                r = max(ma / mb, mb / ma)
+                if r > max(ratio, floor) and _dynamic(p, c, a) and _dynamic(p, c, b):
+                    ratio = r
         n = int(min(max(self.base, math.ceil(ITERATIONS_PER_MASS_RATIO * ratio)), MAX_ITERATIONS))
         n = max(n, self.base)
         if n != self.current:
