@@ -7,6 +7,7 @@ registers the built-in kinds.
 
 from __future__ import annotations
 
+from . import compound as _compound  # noqa: F401  (registers the compound kind)
 from . import humanoid as _humanoid  # noqa: F401  (registers the humanoid kind)
 from . import rigid as _rigid  # noqa: F401  (registers the rigid kind)
 from .core import Assembly, BuildContext, BuiltGround, BuiltObject, Look, build, resolve_object

@@ -36,6 +36,7 @@ import numpy as np
 import trimesh
 
 from ..assets.collision import default_cache_dir
+from ..assets.compound import part_solid
 from ..assets.fracture import Piece, fracture, piece_velocities
 from ..assets.primitives import Geometry
 from .events import ImpactRecorder
@@ -59,26 +60,10 @@ class _Breakable:
 
 
 def fracture_mesh(geom: Geometry) -> trimesh.Trimesh:
-    """A watertight mesh of a geometry, in its object frame, to cut into pieces.
-
-    The render meshes merged when they are watertight (keeps a cup hollow), else a primitive
-    rebuilt from its parameters, else the convex hull of everything.
-    """
-    p = geom.params
-    if geom.kind == "box":
-        return trimesh.creation.box(extents=2 * np.asarray(p["half_extents"], dtype=np.float64))
-    if geom.kind == "sphere":
-        return trimesh.creation.icosphere(subdivisions=3, radius=p["radius"])
-    if geom.kind == "cylinder":
-        return trimesh.creation.cylinder(radius=p["radius"], height=p["height"], sections=48)
-    if geom.kind == "capsule":
-        return trimesh.creation.capsule(height=p["height"] - 2 * p["radius"], radius=p["radius"])
-    merged = trimesh.util.concatenate([trimesh.Trimesh(m.vertices, m.faces) for m in geom.visual])
-    merged.merge_vertices()
-    if merged.is_watertight and merged.volume > 0:
-        return merged
-    points = np.vstack([m.vertices for m in (geom.collision_parts or geom.visual)])
-    return trimesh.convex.convex_hull(points)
+    """A watertight mesh of a geometry, in its object frame, to cut into pieces (a compound
+    breaks as a whole: the union of its parts; see
+    :func:`physreel.assets.compound.part_solid`)."""
+    return part_solid(geom)
 
 
 def piece_geometry(piece: Piece, parent: str) -> Geometry:

@@ -43,8 +43,9 @@ lands one corner per step, so a box dipped 7.8 mm into the floor from a 3 cm dro
 box dropped flat from 5 cm tipped over (93 deg); with 5 mm the box dips 0.5 mm and stays
 upright (1.2 deg)."""
 
-ROUND_KINDS = ("sphere", "capsule", "cylinder", "cone", "mesh")
-"""Geometry kinds that can roll.  Boxes cannot; fracture pieces are shards."""
+ROUND_KINDS = ("sphere", "capsule", "cylinder", "cone", "mesh", "compound")
+"""Geometry kinds that can roll.  Boxes cannot; fracture pieces are shards; a compound rolls on
+its largest round part (``params["rolling_radius"]``, 0 for a crate)."""
 
 
 def rolling_radius(geom: Geometry | None) -> float:
@@ -55,6 +56,8 @@ def rolling_radius(geom: Geometry | None) -> float:
     """
     if geom is None or geom.kind not in ROUND_KINDS:
         return 0.0
+    if "rolling_radius" in geom.params:
+        return float(geom.params["rolling_radius"])
     if "radius" in geom.params:
         return float(geom.params["radius"])
     return 0.5 * float(min(geom.extents))

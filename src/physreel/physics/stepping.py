@@ -101,8 +101,21 @@ def half_size(geom: Geometry) -> float:
         return float(min(p["radius"], p["height"] / 2))
     if geom.static_only_mesh:
         return 0.0
+    if geom.kind == "compound":
+        return float(min(_entry_half_size(e) for e in geom.params["collision"]))
     parts = geom.collision_parts or geom.visual
     return float(min(0.5 * np.min(m.extents) for m in parts))
+
+
+def _entry_half_size(e: dict) -> float:
+    t = e["type"]
+    if t == "box":
+        return float(min(e["half_extents"]))
+    if t in ("sphere", "capsule"):
+        return float(e["radius"])
+    if t == "cylinder":
+        return float(min(e["radius"], e["height"] / 2))
+    return float(0.5 * np.min(e["mesh"].extents))
 
 
 def bounding_radius(geom: Geometry) -> float:
@@ -126,13 +139,17 @@ class _Info:
     extent: np.ndarray = field(default_factory=lambda: np.zeros(3))  # world AABB size
 
 
-def _kinematic_speed(obj, radius: float, dt: float, duration: float) -> float:
-    from ..scene.keyframes import keyed_velocity
+def _kinematic_motion(obj, radius: float, dt: float, duration: float) -> tuple[float, float]:
+    """Largest speed of any point (m/s) and farthest horizontal distance from the start (m)
+    of a keyed object."""
+    from ..scene.keyframes import keyed_velocity, sample_keyed_pose
 
     keys = list(obj.kinematic.keys)
     t = np.arange(0.0, max(duration, keys[-1].time) + dt, dt)
     vel = keyed_velocity(keys, t, dt, obj.position, (0.0, 0.0, 0.0, 1.0))
-    return float(np.max(np.linalg.norm(vel.linear, axis=1) + np.linalg.norm(vel.angular, axis=1) * radius))
+    pos = sample_keyed_pose(keys, t, obj.position).position
+    speed = float(np.max(np.linalg.norm(vel.linear, axis=1) + np.linalg.norm(vel.angular, axis=1) * radius))
+    return speed, float(np.max(np.linalg.norm(pos[:, :2] - pos[0, :2], axis=1)))
 
 
 def _action_speeds(scene, infos: dict[str, _Info]) -> dict[str, float]:
@@ -181,34 +198,47 @@ def _fall_heights(world, infos: list[_Info]) -> np.ndarray:
 
 
 def _speeds(world, infos: list[_Info]) -> None:
-    """Fill ``info.speed``: an upper bound of each body's speed over the simulation."""
+    """Fill ``info.speed``: an upper bound of each body's speed over the simulation.
+
+    A body can also be hit by another: one elastic-ish hit passes on ``(1 + e_i e_j) m_j /
+    (m_i + m_j)`` of the hitter's speed (all of it from a static or keyed body).  Only bodies
+    within the hitter's horizontal reach count (its size plus its horizontal speed, from its
+    initial velocity, spin and actions, times the clip's duration; a keyed body's path): a
+    ball dropped straight into a crate cannot hit a marble in a bowl beside it."""
     p, c, scene = world.p, world.client, world.scene
     g = float(np.linalg.norm(scene.gravity))
     specs = {o.name: o for o in scene.objects}
     moving = [i for i in infos if i.moving]
     falls = _fall_heights(world, moving)
     actions = _action_speeds(scene, {i.name: i for i in infos})
+    xy = {i.name: np.asarray(p.getBasePositionAndOrientation(i.body_id, physicsClientId=c)[0][:2]) for i in infos}
+    reach = {i.name: i.radius for i in infos}
     for info, fall in zip(moving, falls, strict=True):
         v, w = p.getBaseVelocity(info.body_id, physicsClientId=c)
+        spin = float(np.linalg.norm(w)) * info.radius
         v0 = float(np.linalg.norm(v)) + actions.get(info.name, 0.0)
         free = v0 + g * scene.duration  # nothing below: falls for the whole clip at most
         fallen = math.sqrt(v0 * v0 + 2 * g * fall) if g > 0 and math.isfinite(fall) else free
-        info.speed = min(fallen, free) + float(np.linalg.norm(w)) * info.radius
+        info.speed = min(fallen, free) + spin
+        across = float(np.linalg.norm(v[:2])) + actions.get(info.name, 0.0) + spin
+        reach[info.name] += across * scene.duration
     base_dt = 1.0 / scene.physics.rate
     for info in infos:
         spec = specs.get(info.name)
         if spec is not None and spec.kinematic is not None:
-            info.speed = _kinematic_speed(spec, info.radius, base_dt, scene.duration)
-    # One elastic-ish hit passes on (1 + e) m_j / (m_i + m_j) of the hitter's speed.
-    own = np.array([i.speed for i in infos])
+            info.speed, path = _kinematic_motion(spec, info.radius, base_dt, scene.duration)
+            reach[info.name] = info.radius + path
+    own = {i.name: i.speed for i in infos}
     for info in infos:
         if not info.moving or math.isinf(info.mass):
             continue
-        for j, other in enumerate(infos):
-            if other is info or own[j] == 0.0:
+        for other in infos:
+            if other is info or own[other.name] == 0.0:
+                continue
+            if np.linalg.norm(xy[info.name] - xy[other.name]) > reach[other.name] + info.radius:
                 continue
             share = 1.0 if math.isinf(other.mass) else other.mass / (info.mass + other.mass)
-            info.speed = max(info.speed, (1.0 + info.restitution * other.restitution) * share * own[j])
+            info.speed = max(info.speed, (1.0 + info.restitution * other.restitution) * share * own[other.name])
 
 
 # ------------------------------------------------------------------------------------ plan

@@ -10,10 +10,7 @@ with these settings 1.02-1.06 x e^2 (measured, 240 Hz).
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +19,7 @@ from ..assets.primitives import Geometry
 from ..errors import SimulationError
 from ..scene.materials import MaterialProps
 from ..transforms import matrix_to_quat, pose_to_matrix, principal_inertia, quat_to_matrix
+from .compound import compound_shape, hulls_shape
 from .contact import FLAT_CONTACT_THRESHOLD as FLAT_CONTACT_THRESHOLD  # (humanoids use it)
 from .contact import collision_radius, dynamics_settings
 from .stepping import SolverTuner, StepPlan, plan_steps
@@ -187,6 +185,8 @@ class World:
 
     def _collision_shape(self, geom: Geometry, static: bool) -> int:
         p, c = self.p, self.client
+        if geom.kind == "compound":
+            return compound_shape(self, geom)
         if geom.kind == "box":
             return p.createCollisionShape(p.GEOM_BOX, halfExtents=geom.params["half_extents"], physicsClientId=c)
         if geom.kind == "sphere":
@@ -205,16 +205,9 @@ class World:
                                           flags=p.GEOM_FORCE_CONCAVE_TRIMESH, physicsClientId=c)
         if len(parts) == 1:
             return p.createCollisionShape(p.GEOM_MESH, vertices=parts[0].vertices.tolist(), physicsClientId=c)
-        # Several convex parts (a decomposition): pybullet builds compound shapes only from
-        # files (createCollisionShapeArray takes no vertex lists), so each part is written once
-        # as an OBJ named by its content hash.
-        files = [str(_part_file(m)) for m in parts]
-        n = len(parts)
-        return p.createCollisionShapeArray(
-            [p.GEOM_MESH] * n, fileNames=files, meshScales=[[1, 1, 1]] * n,
-            collisionFramePositions=[[0, 0, 0]] * n, collisionFrameOrientations=[[0, 0, 0, 1]] * n,
-            physicsClientId=c,
-        )
+        # Several convex parts (a decomposition): one compound of hulls (see .compound; a shape
+        # array would keep only 16 of them).
+        return hulls_shape(self, parts)
 
     def add_object(self, obj: BuiltObject) -> list[Body]:
         """Create the bodies of a built object at its initial state (its kind's physics)."""
@@ -263,7 +256,7 @@ class World:
         inertia = None if static else np.maximum(evals, 1e-12) * mass
         # Convex hulls get a 1 mm collision margin by default: they would rest 1 mm above the
         # floor (measured). Native primitives keep theirs inside the shape.
-        self._set_dynamics(body, material, inertia, geom=geom, zero_margin=geom.kind in ("cone", "mesh", "piece"))
+        self._set_dynamics(body, material, inertia, geom=geom, zero_margin=geom.kind in ("cone", "mesh", "piece", "compound"))
         if not static:
             w = np.zeros(3) if angular_velocity is None else np.asarray(angular_velocity, dtype=np.float64)
             v = np.zeros(3) if velocity is None else np.asarray(velocity, dtype=np.float64)
@@ -358,21 +351,3 @@ class World:
             out[b.name] = (pos, quat, np.asarray(v), np.asarray(w))
         return out
 
-
-def _part_file(mesh) -> Path:
-    """An OBJ file of one convex collision part, in the cache, named by its content hash."""
-    from ..assets.collision import default_cache_dir
-
-    v = np.ascontiguousarray(mesh.vertices, dtype=np.float64)
-    f = np.ascontiguousarray(mesh.faces, dtype=np.int64)
-    key = hashlib.sha256(v.tobytes() + f.tobytes()).hexdigest()[:24]
-    folder = default_cache_dir() / "parts"
-    path = folder / f"{key}.obj"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        lines = [f"v {x!r} {y!r} {z!r}" for x, y, z in v.tolist()]
-        lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in f.tolist()]
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    return path

@@ -18,6 +18,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, SceneError
+from .compose import compound_parts, resolve_part_paths
 from .materials import PRESETS
 from .models import Scene
 from .yamlio import Positions, YamlSyntaxError, parse, position_of
@@ -271,6 +272,12 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
             if "material" in obj:
                 check_material(("objects", i, "material"), obj["material"])
             shape = obj.get("shape")
+            for k, part in compound_parts(shape):  # a compound's parts: materials and mesh files
+                if "material" in part:
+                    check_material(("objects", i, "shape", "parts", k, "material"), part["material"])
+                ps = part.get("shape")
+                if isinstance(ps, dict) and ps.get("type") == "mesh" and isinstance(ps.get("file"), str):
+                    _check_file(base, ps["file"], ("objects", i, "shape", "parts", k, "shape", "file"), "mesh", add)
             if isinstance(shape, dict) and shape.get("type") == "mesh" and isinstance(shape.get("file"), str):
                 _check_file(base, shape["file"], ("objects", i, "shape", "file"), "mesh", add)
             if isinstance(shape, dict) and shape.get("type") == "mesh" and shape.get("collision") == "mesh" \
@@ -365,6 +372,10 @@ def _resolve_paths(scene: Scene, base: Path) -> Scene:
         upd: dict[str, Any] = {}
         if o.shape.type == "mesh" and not os.path.isabs(o.shape.file):
             upd["shape"] = o.shape.model_copy(update={"file": str((base / o.shape.file).resolve())})
+        if o.shape.type == "compound":
+            shape = resolve_part_paths(o.shape, base)
+            if shape is not o.shape:
+                upd["shape"] = shape
         if o.texture and o.texture != "checker" and not os.path.isabs(o.texture):
             upd["texture"] = str((base / o.texture).resolve())
         if o.shape.type == "humanoid" and o.shape.skin and not os.path.isabs(o.shape.skin):

@@ -24,6 +24,7 @@ from pydantic_core import core_schema
 
 from ..colors import parse_color
 from .camera_motion import CameraMotion
+from .hollow import Basket, Bowl, Cup, OpenBox, Tube
 from .interactions import Action, BreakableField, Joint, Kinematic
 from .people import Attach, Humanoid, LookKey, MotionClip, RagdollSpec
 
@@ -119,7 +120,48 @@ class MeshShape(Model):
         return self
 
 
-_SHAPES: list[type[Model]] = [Box, Sphere, Cylinder, Capsule, Cone, MeshShape, Humanoid]
+_PART_SHAPES: list[type[BaseModel]] = [Box, Sphere, Cylinder, Capsule, Cone, MeshShape, Tube, OpenBox, Cup, Bowl, Basket]
+PartShape = Annotated[Union[tuple(_PART_SHAPES)], Field(discriminator="type")]  # noqa: UP007 - built from a list
+"""A shape that can be a part of a compound (any shape but a compound)."""
+
+
+class CompoundPart(Model):
+    """One part of a compound object: a shape placed in the compound's frame.
+
+    ``position`` (m) and ``rotation`` (degrees, extrinsic XYZ) or ``quaternion`` place the
+    part's own frame (the centre of its bounding box, or a mesh's origin) in the compound's
+    frame.  ``material`` (default: the object's), ``density``, ``mass`` (kg, instead of
+    density x volume) and ``color`` are the part's own.
+    """
+
+    shape: PartShape
+    position: Vec3 = (0.0, 0.0, 0.0)
+    rotation: Vec3 | None = None
+    quaternion: Vec4 | None = None
+    material: str | None = None
+    density: PositiveFloat | None = None
+    mass: PositiveFloat | None = None
+    color: Color | None = None
+
+    @model_validator(mode="after")
+    def _one_orientation(self) -> CompoundPart:
+        if self.rotation is not None and self.quaternion is not None:
+            raise ValueError("give either 'rotation' (degrees, XYZ) or 'quaternion' ([x, y, z, w]), not both")
+        if self.density is not None and self.mass is not None:
+            raise ValueError("give either 'density' or 'mass' for a part, not both")
+        return self
+
+
+class Compound(Model):
+    """One rigid body made of several parts (a mug with a handle, a kettlebell, a table):
+    one mass, one centre of mass, one inertia, breakable as a whole.  The object's origin is
+    the frame its parts are placed in."""
+
+    type: Literal["compound"] = "compound"
+    parts: Annotated[list[CompoundPart], Field(min_length=1)]
+
+
+_SHAPES: list[type[BaseModel]] = [*_PART_SHAPES, Compound, Humanoid]
 """Every shape model the scene format accepts (see :func:`register_shape`)."""
 
 Shape = Annotated[Union[tuple(_SHAPES)], Field(discriminator="type")]  # noqa: UP007 - built from a list
