@@ -48,7 +48,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..assets.compound import entry_mesh
 from ..assets.primitives import Geometry
+from ..scene.rig import KinematicRig
+from ..transforms import quat_to_matrix
 
 TUNNEL_FRACTION = 0.8
 """A body may move at most this fraction of ``h + t`` per step (tunnelling starts at 1)."""
@@ -64,6 +67,9 @@ ITERATIONS_PER_MASS_RATIO = 6
 
 MAX_ITERATIONS = 1500
 """Automatic solver iterations never exceed this."""
+
+MAX_RAY_HITS = 8
+"""Hits collected per downward ray when measuring how far a body can fall."""
 
 
 @dataclass(frozen=True)
@@ -139,19 +145,6 @@ class _Info:
     extent: np.ndarray = field(default_factory=lambda: np.zeros(3))  # world AABB size
 
 
-def _kinematic_motion(obj, radius: float, dt: float, duration: float) -> tuple[float, float]:
-    """Largest speed of any point (m/s) and farthest horizontal distance from the start (m)
-    of a keyed object."""
-    from ..scene.keyframes import keyed_velocity, sample_keyed_pose
-
-    keys = list(obj.kinematic.keys)
-    t = np.arange(0.0, max(duration, keys[-1].time) + dt, dt)
-    vel = keyed_velocity(keys, t, dt, obj.position, (0.0, 0.0, 0.0, 1.0))
-    pos = sample_keyed_pose(keys, t, obj.position).position
-    speed = float(np.max(np.linalg.norm(vel.linear, axis=1) + np.linalg.norm(vel.angular, axis=1) * radius))
-    return speed, float(np.max(np.linalg.norm(pos[:, :2] - pos[0, :2], axis=1)))
-
-
 def _action_speeds(scene, infos: dict[str, _Info]) -> dict[str, float]:
     """Speed (m/s) each object's actions can give it, summed."""
     out: dict[str, float] = {}
@@ -175,25 +168,42 @@ def _action_speeds(scene, infos: dict[str, _Info]) -> dict[str, float]:
 
 
 def _fall_heights(world, infos: list[_Info]) -> np.ndarray:
-    """How far (m) each body's centre can fall: a ray straight down from just below the body to
-    the first thing under it; the floor (z = 0) when there is one; inf when nothing is below."""
+    """How far (m) each body's centre can fall: straight down from its centre of mass to the
+    highest thing under it but itself; the floor (z = 0) when there is one; inf when nothing
+    is below.
+
+    Rays find ordinary shapes (a ray that starts inside a shape does not hit it, so every hit is
+    collected, not only the first).  pybullet's rays miss compound shapes, so for those each
+    convex part whose box, at the body's pose, lies under the point counts with its top."""
     p, c = world.p, world.client
     if not infos:
         return np.zeros(0)
-    starts, ends, coms = [], [], []
-    for info in infos:
-        com = np.asarray(p.getBasePositionAndOrientation(info.body_id, physicsClientId=c)[0])
-        lo = p.getAABB(info.body_id, physicsClientId=c)[0]
-        starts.append([com[0], com[1], lo[2] - 1e-4])
-        ends.append([com[0], com[1], lo[2] - 1e4])
-        coms.append(com[2])
-    hits = p.rayTestBatch(starts, ends, physicsClientId=c)
-    out = np.full(len(infos), np.inf)
-    for i, h in enumerate(hits):
-        if h[0] >= 0:
-            out[i] = coms[i] - h[3][2]
-        if world.ground_id is not None:  # a body resting on the floor starts its ray below it
-            out[i] = min(out[i], max(coms[i], 0.0))
+    starts = np.array([p.getBasePositionAndOrientation(i.body_id, physicsClientId=c)[0] for i in infos])
+    ends = starts - [0.0, 0.0, 1e4]
+    top = np.full(len(infos), -np.inf)
+    for k in range(MAX_RAY_HITS):
+        hits = p.rayTestBatch(starts.tolist(), ends.tolist(), reportHitNumber=k, physicsClientId=c)
+        if all(h[0] < 0 for h in hits):
+            break
+        for i, h in enumerate(hits):
+            if h[0] >= 0 and h[0] != infos[i].body_id:
+                top[i] = max(top[i], h[3][2])
+    for b in world.bodies:
+        if not b.alive or b.geom is None or b.geom.kind != "compound":
+            continue
+        pos, quat = world.object_pose(b)
+        r = quat_to_matrix(quat)
+        for e in b.geom.params["collision"]:
+            corners = entry_mesh(e).bounds  # object frame; its 8 corners in the world:
+            pts = np.array([[x, y, z] for x in corners[:, 0] for y in corners[:, 1] for z in corners[:, 2]]) @ r.T + pos
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            under = np.all((starts[:, :2] >= lo[:2]) & (starts[:, :2] <= hi[:2]), axis=1) & (hi[2] <= starts[:, 2])
+            for i in np.flatnonzero(under):
+                if infos[i].body_id != b.body_id:
+                    top[i] = max(top[i], hi[2])
+    out = starts[:, 2] - top
+    if world.ground_id is not None:
+        out = np.minimum(out, np.maximum(starts[:, 2], 0.0))
     return out
 
 
@@ -223,10 +233,11 @@ def _speeds(world, infos: list[_Info]) -> None:
         across = float(np.linalg.norm(v[:2])) + actions.get(info.name, 0.0) + spin
         reach[info.name] += across * scene.duration
     base_dt = 1.0 / scene.physics.rate
+    rig = KinematicRig(scene)
     for info in infos:
         spec = specs.get(info.name)
         if spec is not None and spec.kinematic is not None:
-            info.speed, path = _kinematic_motion(spec, info.radius, base_dt, scene.duration)
+            info.speed, path = rig.max_speed(info.name, info.radius, scene.duration, base_dt)
             reach[info.name] = info.radius + path
     own = {i.name: i.speed for i in infos}
     for info in infos:
