@@ -209,3 +209,29 @@ def test_breaking_is_deterministic_with_and_without_the_cache(tmp_path, monkeypa
     assert first.names == second.names and len(first.names) > 6
     assert first.events == second.events
     assert np.array_equal(first.position, second.position)
+
+
+# --------------------------------------------------------------------------------- crushing
+def _cup_under_weight(weight_kg: float, crush: float = 100.0):
+    """A ceramic cup (crush_force 100 N) on the floor with a steel block resting on its rim."""
+    import physreel
+
+    return physreel.simulate({
+        "duration": 1.0, "fps": 24, "resolution": [64, 48],
+        "objects": [
+            {"name": "cup", "shape": {"type": "cup", "radius": 0.04, "height": 0.1, "wall": 0.005},
+             "material": "ceramic", "position": [0, 0, 0.05], "breakable": {"pieces": 6, "crush_force": crush}},
+            {"name": "weight", "shape": {"type": "box", "size": [0.12, 0.12, 0.05]}, "material": "steel",
+             "mass": weight_kg, "position": [0, 0, 0.125]},
+        ],
+    })
+
+
+def test_cup_is_crushed_by_a_weight_above_its_crush_force():
+    held = _cup_under_weight(9.0)  # 88 N + half the cup's weight < 100 N
+    assert not [e for e in held.events if e["type"] == "break"]
+    crushed = _cup_under_weight(11.0)  # 108 N > 100 N
+    ev = [e for e in crushed.events if e["type"] == "break"]
+    assert len(ev) == 1 and ev[0]["cause"] == "crush" and ev[0]["object"] == "cup"
+    assert ev[0]["force"] == pytest.approx(11.0 * 9.81, rel=0.03)
+    assert 0.09 < ev[0]["time"] < 0.2  # a sustained load: after the 0.1 s window, not at once

@@ -73,11 +73,16 @@ class Breakable(Model):
     pieces : int
         Voronoi seeds of the pre-fracture (see :func:`physreel.assets.fracture.fracture`); a
         thin-walled, non-convex object gives more pieces than seeds.
+    crush_force : float or None, N
+        The object is also crushed (shatters) when the force squeezing it (half the total
+        normal force of its contacts), averaged over 0.1 s, exceeds this: a sustained load,
+        not an impact (a can under a press, a cup under a stack of weights).
     """
 
     threshold: PositiveFloat | None = None
     speed: PositiveFloat | None = None
     pieces: Annotated[int, Field(ge=1, le=500)] = 12
+    crush_force: PositiveFloat | None = None
 
     @model_validator(mode="after")
     def _one_rule(self) -> Breakable:
@@ -149,8 +154,14 @@ class Motor(Model):
 
 
 class _JointBase(Model):
+    """``break_force`` (N) / ``break_torque`` (N·m): the joint breaks for good when the force
+    (torque) it transmits, averaged over 10 ms, exceeds it (see
+    :mod:`physreel.physics.joints`)."""
+
     a: Annotated[str, Field(min_length=1)]
     b: Annotated[str, Field(min_length=1)] | None = None
+    break_force: PositiveFloat | None = None
+    break_torque: PositiveFloat | None = None
 
     @model_validator(mode="after")
     def _two_bodies(self) -> _JointBase:
@@ -158,6 +169,11 @@ class _JointBase(Model):
             raise ValueError(
                 f"a joint connects two different objects, got a = b = {self.a!r}; "
                 "leave 'b' out to attach the object to the world"
+            )
+        if self.break_torque is not None and self.type in ("ball", "spring"):
+            raise ValueError(
+                f"a {self.type} joint transmits no torque; 'break_torque' works on fixed, "
+                "hinge and slider joints (use 'break_force')"
             )
         return self
 
