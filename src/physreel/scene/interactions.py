@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from .compose import named_objects
 from .keyframes import Easing, Keyframes
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -156,12 +157,14 @@ class Motor(Model):
 class _JointBase(Model):
     """``break_force`` (N) / ``break_torque`` (N·m): the joint breaks for good when the force
     (torque) it transmits, averaged over 10 ms, exceeds it (see
-    :mod:`physreel.physics.joints`)."""
+    :mod:`physreel.physics.joints`).  ``relative_to``: the joint's points (``anchor``,
+    ``anchor_b``) and ``axis`` are in that object's frame at t = 0."""
 
     a: Annotated[str, Field(min_length=1)]
     b: Annotated[str, Field(min_length=1)] | None = None
     break_force: PositiveFloat | None = None
     break_torque: PositiveFloat | None = None
+    relative_to: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _two_bodies(self) -> _JointBase:
@@ -375,9 +378,7 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
     """
     out: list[tuple[tuple, str]] = []
     objects = data.get("objects") if isinstance(data.get("objects"), list) else []
-    specs = {
-        o["name"]: o for o in objects if isinstance(o, dict) and isinstance(o.get("name"), str)
-    }
+    specs = named_objects(objects)  # (array copies by their own names)
     actions = data.get("actions") if isinstance(data.get("actions"), list) else []
     released_names = {
         a.get("object") for a in actions if isinstance(a, dict) and a.get("type") == "release"

@@ -18,7 +18,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, SceneError
-from .compose import compound_parts, resolve_part_paths
+from .compose import composition_problems, compound_parts, expand, named_objects, resolve_part_paths
 from .materials import PRESETS
 from .models import Scene
 from .yamlio import Positions, YamlSyntaxError, parse, position_of
@@ -91,7 +91,7 @@ def load_scene_data(
     problems = _dedupe(problems)
     if problems or scene is None:
         raise SceneError(source, sorted(problems, key=lambda p: (p.line or 0, p.path)))
-    scene = _resolve_paths(scene, base)
+    scene = expand(_resolve_paths(scene, base))  # arrays and relative_to, resolved
     object.__setattr__(scene, "__pydantic_private__", {"_source": source})
     return scene
 
@@ -324,7 +324,7 @@ def _reference_checks(data: dict, positions: Positions) -> list[Problem]:
     """Names used by camera motions (and interactions) must be objects of the scene."""
     out: list[Problem] = []
     objects = data.get("objects") if isinstance(data.get("objects"), list) else []
-    names = [o.get("name") for o in objects if isinstance(o, dict) and isinstance(o.get("name"), str)]
+    names = list(named_objects(objects))  # array copies by their own names
     cams = data.get("cameras") if isinstance(data.get("cameras"), list) else []
     for i, cam in enumerate(cams):
         if not isinstance(cam, dict) or not isinstance(cam.get("motion"), list):
@@ -338,7 +338,7 @@ def _reference_checks(data: dict, positions: Positions) -> list[Problem]:
                                    + (f"; did you mean '{near[0]}'?" if near else f"; objects: {', '.join(names) or 'none'}"), line, col))
     from .interactions import reference_problems
 
-    for loc, msg in reference_problems(data, names):
+    for loc, msg in reference_problems(data, names) + composition_problems(data):
         line, col = position_of(positions, loc)
         out.append(Problem(format_loc(loc), msg, line, col))
     return out

@@ -185,8 +185,42 @@ class MaterialSpec(Model):
 
 
 # ---------------------------------------------------------------------------------- objects
+class ArraySpec(Model):
+    """Copies of an object in a row (``count: 10, offset: [0.03, 0, 0]``) or a grid
+    (``count: [4, 3], offset: [[0.1, 0, 0], [0, 0.1, 0]]``): copy ``(i, j)`` sits at the
+    object's position plus ``i`` times the first offset plus ``j`` times the second (metres, in
+    the frame of ``position``).  Copies are named ``<name>_<i>`` (``<name>_<i>_<j>`` for a
+    grid), numbers zero-padded to the same width; the object itself is replaced by them."""
+
+    count: Annotated[int, Field(ge=1, le=10000)] | list[Annotated[int, Field(ge=1, le=10000)]]
+    offset: Vec3 | list[Vec3]
+
+    @model_validator(mode="after")
+    def _dims(self) -> ArraySpec:
+        counts = self.count if isinstance(self.count, list) else [self.count]
+        offsets = self.offset if isinstance(self.offset, list) else [self.offset]
+        if not 1 <= len(counts) <= 3 or len(counts) != len(offsets):
+            raise ValueError(
+                f"give one offset per count (a row: count: N, offset: [dx, dy, dz]; a grid: "
+                f"count: [N, M], offset: [[...], [...]]), got {len(counts)} count(s) and "
+                f"{len(offsets)} offset(s)"
+            )
+        return self
+
+    @property
+    def counts(self) -> list[int]:
+        return self.count if isinstance(self.count, list) else [self.count]
+
+    @property
+    def offsets(self) -> list[Vec3]:
+        return self.offset if isinstance(self.offset, list) else [self.offset]
+
+
 class ObjectSpec(Model):
-    """One rigid object."""
+    """One rigid object.
+
+    ``relative_to``: ``position`` and ``rotation``/``quaternion`` are in that object's frame
+    (as it is at t = 0), so a rig moves as one; ``array`` makes copies of the object."""
 
     name: Annotated[str, Field(min_length=1)]
     shape: Shape
@@ -216,6 +250,9 @@ class ObjectSpec(Model):
     look: list[LookKey] = []
     ragdoll: RagdollSpec | None = None
     attach: Attach | None = None
+
+    relative_to: Annotated[str, Field(min_length=1)] | None = None
+    array: ArraySpec | None = None
 
     @model_validator(mode="before")
     @classmethod
