@@ -207,6 +207,63 @@ def _fall_heights(world, infos: list[_Info]) -> np.ndarray:
     return out
 
 
+def _joint_groups(scene) -> dict[str, int]:
+    """Object name -> id of its group of objects linked by joints (ropes, chains)."""
+    group: dict[str, int] = {}
+    for j in scene.joints:
+        names = [j.a] + ([j.b] if j.b is not None else [])
+        ids = {group[n] for n in names if n in group}
+        new = min(ids) if ids else len(group) + len(scene.joints)
+        for n, gid in list(group.items()):
+            if gid in ids:
+                group[n] = new
+        for n in names:
+            group[n] = new
+    return group
+
+
+def _tethered_falls(world, infos: list[_Info]) -> np.ndarray:
+    """How far each body can fall while hanging from a fixed point by rigid joints (ball, hinge,
+    fixed; not springs): no lower than the point minus the bodies' diameters along the way."""
+    scene = world.scene
+    by_name = {b.name: b for b in world.bodies}
+    reach = {i.name: 2 * i.radius for i in infos}
+    lowest: dict[str, float] = {}
+    rigid = [j for j in scene.joints if j.type in ("ball", "hinge", "fixed")]
+    for j in rigid:  # fixed points: joints to the world or to static objects
+        other = by_name.get(j.b) if j.b is not None else None
+        if other is None or other.static:
+            point = getattr(j, "anchor", None)
+            z = point[2] if point is not None else world.object_pose(by_name[j.a])[0][2]
+            lowest[j.a] = min(lowest.get(j.a, math.inf), z - reach.get(j.a, 0.0))
+    for built in world.assembly:  # a rope tied to a fixed point holds what hangs on its other end
+        shape = built.spec.shape
+        if built.kind != "rope" or shape.end_free:
+            continue
+        for fixed, point, held in ((shape.start_object, shape.start, shape.end_object),
+                                   (shape.end_object, shape.end, shape.start_object)):
+            if fixed is None and held in reach:
+                z = (quat_to_matrix(built.quaternion) @ np.asarray(point))[2] + built.position[2]
+                lowest[held] = min(lowest.get(held, math.inf), z - built.extra["length"] - reach[held])
+    for _ in range(len(rigid)):  # relax along the chains
+        changed = False
+        for j in rigid:
+            if j.b is None:
+                continue
+            for u, v in ((j.a, j.b), (j.b, j.a)):
+                if u in lowest and v in reach and lowest[u] - reach[v] < lowest.get(v, math.inf):
+                    lowest[v] = lowest[u] - reach[v]
+                    changed = True
+        if not changed:
+            break
+    out = np.full(len(infos), np.inf)
+    for k, info in enumerate(infos):
+        if info.name in lowest:
+            com = world.p.getBasePositionAndOrientation(info.body_id, physicsClientId=world.client)[0]
+            out[k] = max(com[2] - lowest[info.name], 0.0)
+    return out
+
+
 def _speeds(world, infos: list[_Info]) -> None:
     """Fill ``info.speed``: an upper bound of each body's speed over the simulation.
 
@@ -219,7 +276,8 @@ def _speeds(world, infos: list[_Info]) -> None:
     g = float(np.linalg.norm(scene.gravity))
     specs = {o.name: o for o in scene.objects}
     moving = [i for i in infos if i.moving]
-    falls = _fall_heights(world, moving)
+    falls = np.minimum(_fall_heights(world, moving), _tethered_falls(world, moving))
+    groups = _joint_groups(scene)
     actions = _action_speeds(scene, {i.name: i for i in infos})
     xy = {i.name: np.asarray(p.getBasePositionAndOrientation(i.body_id, physicsClientId=c)[0][:2]) for i in infos}
     reach = {i.name: i.radius for i in infos}
@@ -246,6 +304,8 @@ def _speeds(world, infos: list[_Info]) -> None:
         for other in infos:
             if other is info or own[other.name] == 0.0:
                 continue
+            if groups.get(info.name) is not None and groups.get(info.name) == groups.get(other.name):
+                continue  # jointed together (a rope's links, a cradle): they do not hit each other
             if np.linalg.norm(xy[info.name] - xy[other.name]) > reach[other.name] + info.radius:
                 continue
             share = 1.0 if math.isinf(other.mass) else other.mass / (info.mass + other.mass)
@@ -271,10 +331,11 @@ def plan_steps(world) -> StepPlan:
         return StepPlan(int(requested), base * int(requested))
     p, c = world.p, world.client
     kinematic = {o.name for o in scene.objects if o.kinematic is not None}
+    ropes = {o.name for o in world.assembly if o.kind == "rope"}
     infos = []
     for b in world.bodies:
-        if not b.alive or b.geom is None:
-            continue
+        if not b.alive or b.geom is None or b.name in ropes or b.parent in ropes:
+            continue  # rope links: the tether holds the load, and a rope may pass a thin edge
         moving = not b.static
         lo, hi = p.getAABB(b.body_id, physicsClientId=c)
         infos.append(_Info(

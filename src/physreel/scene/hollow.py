@@ -1,5 +1,5 @@
-"""Scene models of hollow and open shapes with wall thickness: tube, open box (crate), cup,
-bowl, basket.
+"""Scene models of hollow and open shapes with wall thickness (tube, open box (crate), cup,
+bowl, basket) and of ropes.
 
 Units: metres.  Every shape is centred on the centre of its bounding box (like the primitives)
 with its axis along the object's Z; containers open upwards.  Their collision is made of
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
-__all__ = ["Basket", "Bowl", "Cup", "OpenBox", "Tube"]
+__all__ = ["Basket", "Bowl", "Cup", "OpenBox", "Rope", "Tube"]
 
 
 class _Model(BaseModel):
@@ -107,4 +107,38 @@ class Basket(_Model):
     def _check(self) -> Basket:
         _thin_enough(self.wall, self.radius, "the radius")
         _thin_enough(2 * (self.bottom or self.wall), self.height, "half the height")
+        return self
+
+
+class Rope(_Model):
+    """A rope, string or chain from ``start`` to ``end`` (points in the object's frame: with
+    the default position, world points), made of ``segments`` capsules of ``radius`` linked by
+    ball joints, so it hangs, swings, goes slack and wraps.  ``length`` defaults to the distance
+    between the ends (longer: it starts sagging).  ``start_object`` / ``end_object``: the
+    objects its ends are tied to (at those points); an end tied to nothing is fixed in the
+    world, and ``end_free: true`` leaves the end loose.  A rope taut between its ends carries
+    their load as a tether (it can go slack, never stretch)."""
+
+    type: Literal["rope"] = "rope"
+    start: tuple[float, float, float]
+    end: tuple[float, float, float]
+    length: PositiveFloat | None = None
+    radius: PositiveFloat = 0.004
+    segments: Annotated[int, Field(ge=2, le=200)] | None = None
+    start_object: Annotated[str, Field(min_length=1)] | None = None
+    end_object: Annotated[str, Field(min_length=1)] | None = None
+    end_free: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Rope:
+        d = sum((a - b) ** 2 for a, b in zip(self.start, self.end, strict=True)) ** 0.5
+        if d < 1e-9 and self.length is None:
+            raise ValueError("a rope's start and end are the same point; give 'length' or move 'end'")
+        if self.length is not None and self.length < d - 1e-9:
+            raise ValueError(
+                f"length ({self.length:g} m) is shorter than the distance between start and end "
+                f"({d:g} m); a rope cannot start stretched"
+            )
+        if self.end_free and self.end_object is not None:
+            raise ValueError("a free end is tied to nothing; remove 'end_object' or 'end_free'")
         return self

@@ -413,6 +413,13 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
                 )
             )
         out.extend(_parent_problems(i, o, specs, object_names))
+        shape = o.get("shape")
+        if isinstance(shape, dict) and shape.get("type") == "rope":
+            for key in ("start_object", "end_object"):
+                name = shape.get(key)
+                if isinstance(name, str) and (name not in specs or name == o.get("name")):
+                    out.append((("objects", i, "shape", key), _unknown(name, object_names, "rope end")
+                                if name != o.get("name") else "a rope cannot be tied to itself"))
 
     joints = data.get("joints") if isinstance(data.get("joints"), list) else []
     for i, j in enumerate(joints):

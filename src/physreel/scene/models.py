@@ -24,7 +24,7 @@ from pydantic_core import core_schema
 
 from ..colors import parse_color
 from .camera_motion import CameraMotion
-from .hollow import Basket, Bowl, Cup, OpenBox, Tube
+from .hollow import Basket, Bowl, Cup, OpenBox, Rope, Tube
 from .interactions import Action, BreakableField, Joint, Kinematic
 from .people import Attach, Humanoid, LookKey, MotionClip, RagdollSpec
 
@@ -161,7 +161,7 @@ class Compound(Model):
     parts: Annotated[list[CompoundPart], Field(min_length=1)]
 
 
-_SHAPES: list[type[BaseModel]] = [*_PART_SHAPES, Compound, Humanoid]
+_SHAPES: list[type[BaseModel]] = [*_PART_SHAPES, Compound, Rope, Humanoid]
 """Every shape model the scene format accepts (see :func:`register_shape`)."""
 
 Shape = Annotated[Union[tuple(_SHAPES)], Field(discriminator="type")]  # noqa: UP007 - built from a list
