@@ -56,7 +56,7 @@ BREAK_WINDOW = 0.01
 step's peak force depends on the step size; its average over 10 ms much less)."""
 
 
-def _com_pose(world: World, body: Body | None) -> tuple[np.ndarray, np.ndarray]:
+def com_pose(world: World, body: Body | None) -> tuple[np.ndarray, np.ndarray]:
     """Centre of mass (3,) and inertial-frame quaternion (4,) of a body (world: identity)."""
     if body is None:
         return np.zeros(3), np.array([0.0, 0.0, 0.0, 1.0])
@@ -71,14 +71,14 @@ def _velocity(world: World, body: Body | None) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(v, dtype=np.float64), np.asarray(w, dtype=np.float64)
 
 
-def _local(world: World, body: Body | None, point: np.ndarray) -> np.ndarray:
+def local_point(world: World, body: Body | None, point: np.ndarray) -> np.ndarray:
     """A world point in a body's centre-of-mass frame (world coordinates for the world)."""
-    com, orn = _com_pose(world, body)
+    com, orn = com_pose(world, body)
     return quat_to_matrix(orn).T @ (np.asarray(point, dtype=np.float64) - com)
 
 
-def _world_point(world: World, body: Body | None, local: np.ndarray) -> np.ndarray:
-    com, orn = _com_pose(world, body)
+def world_point(world: World, body: Body | None, local: np.ndarray) -> np.ndarray:
+    com, orn = com_pose(world, body)
     return com + quat_to_matrix(orn) @ local
 
 
@@ -93,7 +93,7 @@ def _inertia_about(world: World, body: Body, axis: np.ndarray, pivot: np.ndarray
     p, c = world.p, world.client
     info = p.getDynamicsInfo(body.body_id, -1, physicsClientId=c)
     mass, diag = info[0], np.asarray(info[2], dtype=np.float64)
-    com, orn = _com_pose(world, body)
+    com, orn = com_pose(world, body)
     local_axis = quat_to_matrix(orn).T @ axis
     r = com - pivot
     r_perp = r - (r @ axis) * axis
@@ -207,16 +207,16 @@ class JointController(Controller):
         return cid
 
     def _setup_fixed(self, world: World, spec, a: Body, b: Body | None) -> None:
-        anchor = np.asarray(spec.anchor if spec.anchor is not None else _com_pose(world, a)[0])
-        qa, qb = _com_pose(world, a)[1], _com_pose(world, b)[1]
+        anchor = np.asarray(spec.anchor if spec.anchor is not None else com_pose(world, a)[0])
+        qa, qb = com_pose(world, a)[1], com_pose(world, b)[1]
         # Joint frame = world axes at t = 0, expressed in each body's frame.
         self._constraint(
             world,
             a,
             b,
             world.p.JOINT_FIXED,
-            local_a=_local(world, a, anchor),
-            local_b=_local(world, b, anchor),
+            local_a=local_point(world, a, anchor),
+            local_b=local_point(world, b, anchor),
             orn_a=quat_conjugate(qa),
             orn_b=quat_conjugate(qb),
         )
@@ -228,8 +228,8 @@ class JointController(Controller):
             a,
             b,
             world.p.JOINT_POINT2POINT,
-            local_a=_local(world, a, anchor),
-            local_b=_local(world, b, anchor),
+            local_a=local_point(world, a, anchor),
+            local_b=local_point(world, b, anchor),
         )
 
     def _setup_hinge(self, world: World, spec, a: Body, b: Body | None) -> None:
@@ -243,17 +243,17 @@ class JointController(Controller):
                 a,
                 b,
                 world.p.JOINT_POINT2POINT,
-                local_a=_local(world, a, pt),
-                local_b=_local(world, b, pt),
+                local_a=local_point(world, a, pt),
+                local_b=local_point(world, b, pt),
             )
-        qa, qb = _com_pose(world, a)[1], _com_pose(world, b)[1]
+        qa, qb = com_pose(world, a)[1], com_pose(world, b)[1]
         self._hinges.append(
             _Hinge(
                 spec,
                 a,
                 b,
                 quat_to_matrix(qb).T @ axis,
-                _local(world, a, anchor),
+                local_point(world, a, anchor),
                 quat_multiply(quat_conjugate(qb), qa),
                 load=self._loads[-1],
             )
@@ -262,8 +262,8 @@ class JointController(Controller):
     def _setup_slider(self, world: World, spec, a: Body, b: Body | None) -> None:
         axis = np.asarray(spec.axis, dtype=np.float64)
         axis = axis / np.linalg.norm(axis)
-        ca, qa = _com_pose(world, a)
-        qb = _com_pose(world, b)[1]
+        ca, qa = com_pose(world, a)
+        qb = com_pose(world, b)[1]
         self._constraint(
             world,
             a,
@@ -271,11 +271,11 @@ class JointController(Controller):
             world.p.JOINT_PRISMATIC,
             axis=quat_to_matrix(qa).T @ axis,
             local_a=np.zeros(3),
-            local_b=_local(world, b, ca),
+            local_b=local_point(world, b, ca),
             orn_a=quat_conjugate(qa),
             orn_b=quat_conjugate(qb),
         )
-        self._sliders.append(_Slider(spec, a, b, quat_to_matrix(qb).T @ axis, _local(world, b, ca),
+        self._sliders.append(_Slider(spec, a, b, quat_to_matrix(qb).T @ axis, local_point(world, b, ca),
                                      load=self._loads[-1]))
 
     def _setup_spring(self, world: World, spec, a: Body, b: Body | None) -> None:
@@ -287,7 +287,7 @@ class JointController(Controller):
             dtype=np.float64,
         )
         rest = spec.rest_length if spec.rest_length is not None else float(np.linalg.norm(pb - pa))
-        self._springs.append(_Spring(spec, a, b, _local(world, a, pa), _local(world, b, pb), rest,
+        self._springs.append(_Spring(spec, a, b, local_point(world, a, pa), local_point(world, b, pb), rest,
                                      load=self._loads[-1]))
 
     # ------------------------------------------------------------------ forces
@@ -355,7 +355,7 @@ class JointController(Controller):
 
     def _hinge_state(self, world: World, h: _Hinge) -> tuple[float, float, np.ndarray]:
         """Unwrapped angle (rad), relative angular speed (rad/s), world axis (3,)."""
-        qa, qb = _com_pose(world, h.a)[1], _com_pose(world, h.b)[1]
+        qa, qb = com_pose(world, h.a)[1], com_pose(world, h.b)[1]
         rel = quat_multiply(quat_conjugate(qb), qa)
         dq = quat_multiply(rel, quat_conjugate(h.rel0))
         wrapped = 2.0 * math.atan2(float(dq[:3] @ h.axis_b), float(dq[3]))
@@ -373,7 +373,7 @@ class JointController(Controller):
             return
         angle, rate, axis = self._hinge_state(world, h)
         spec, dt = h.spec, world.dt
-        pivot = _world_point(world, h.a, h.anchor_a)
+        pivot = world_point(world, h.a, h.anchor_a)
         ia = _inertia_about(world, h.a, axis, pivot) if _dynamic(world, h.a) else None
         ib = _inertia_about(world, h.b, axis, pivot) if _dynamic(world, h.b) else None
         inertia = _series(ia, ib) if ia is not None else ib
@@ -401,10 +401,10 @@ class JointController(Controller):
     def _drive_slider(self, world: World, s: _Slider) -> None:
         if not _dynamic(world, s.a) and not _dynamic(world, s.b):
             return
-        cb, qb = _com_pose(world, s.b)
+        cb, qb = com_pose(world, s.b)
         rb = quat_to_matrix(qb)
         axis = rb @ s.axis_b
-        pos = float((rb.T @ (_com_pose(world, s.a)[0] - cb) - s.offset0) @ s.axis_b)
+        pos = float((rb.T @ (com_pose(world, s.a)[0] - cb) - s.offset0) @ s.axis_b)
         rate = float((_velocity(world, s.a)[0] - _velocity(world, s.b)[0]) @ axis)
         ma = (
             world.p.getDynamicsInfo(s.a.body_id, -1, physicsClientId=world.client)[0]
@@ -435,7 +435,7 @@ class JointController(Controller):
             self._force(world, s.a, s.b, force * axis)
 
     def _pull_spring(self, world: World, s: _Spring) -> None:
-        pa, pb = _world_point(world, s.a, s.local_a), _world_point(world, s.b, s.local_b)
+        pa, pb = world_point(world, s.a, s.local_a), world_point(world, s.b, s.local_b)
         d = pb - pa
         length = float(np.linalg.norm(d))
         if length < 1e-12:
@@ -481,12 +481,12 @@ class JointController(Controller):
     def _force(world: World, a: Body, b: Body | None, force: np.ndarray) -> None:
         p, c = world.p, world.client
         if _dynamic(world, a):
-            ca = _com_pose(world, a)[0]
+            ca = com_pose(world, a)[0]
             p.applyExternalForce(
                 a.body_id, -1, force.tolist(), ca.tolist(), p.WORLD_FRAME, physicsClientId=c
             )
         if _dynamic(world, b):
-            cb = _com_pose(world, b)[0]
+            cb = com_pose(world, b)[0]
             p.applyExternalForce(
                 b.body_id, -1, (-force).tolist(), cb.tolist(), p.WORLD_FRAME, physicsClientId=c
             )
@@ -499,7 +499,7 @@ def _alive(a: Body, b: Body | None) -> bool:
 def _point_velocity(world: World, body: Body | None, point: np.ndarray) -> np.ndarray:
     if body is None:
         return np.zeros(3)
-    com = _com_pose(world, body)[0]
+    com = com_pose(world, body)[0]
     v, w = _velocity(world, body)
     return v + np.cross(w, point - com)
 

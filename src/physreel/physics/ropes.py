@@ -22,6 +22,7 @@ import numpy as np
 from ..assembly import BuiltObject
 from ..assets.rope import link_pose, rope_path
 from ..transforms import pose_to_matrix, quat_to_matrix
+from .joints import MAX_CONSTRAINT_FORCE, com_pose, local_point, world_point
 from .world import Body, Controller, World
 
 TETHER_CORRECTION = 0.2
@@ -73,7 +74,7 @@ class RopeController(Controller):
         half = obj.extra["length"] / n / 2
         top, bottom = np.array([0.0, 0.0, half]), np.array([0.0, 0.0, -half])  # a link's ends
         for k in range(n - 1):  # link k's top end is link k + 1's bottom end
-            _point(world, links[k], links[k + 1], _in_com(links[k], top), _in_com(links[k + 1], bottom))
+            _point(world, links[k], links[k + 1], _incom_pose(links[k], top), _incom_pose(links[k + 1], bottom))
             p.setCollisionFilterPair(links[k].body_id, links[k + 1].body_id, -1, -1, 0, physicsClientId=c)
         ties = []
         for end, link, local, name in ((0, links[0], bottom, shape.start_object),
@@ -82,14 +83,14 @@ class RopeController(Controller):
                 ties.append(None)
                 continue
             other = world.by_name[name] if name is not None else None
-            point = _world_point(world, link, _in_com(link, local))
-            _point(world, link, other, _in_com(link, local), _local(world, other, point))
+            point = world_point(world, link, _incom_pose(link, local))
+            _point(world, link, other, _incom_pose(link, local), local_point(world, other, point))
             if other is not None:
                 p.setCollisionFilterPair(link.body_id, other.body_id, -1, -1, 0, physicsClientId=c)
             ties.append((other, point))
         if ties[0] is not None and ties[1] is not None:
             (a, pa), (b, pb) = ties
-            self.tethers.append(_Tether(a, b, _local(world, a, pa), _local(world, b, pb), obj.extra["length"]))
+            self.tethers.append(_Tether(a, b, local_point(world, a, pa), local_point(world, b, pb), obj.extra["length"]))
 
     def before_step(self, world: World) -> None:
         for t in self.tethers:
@@ -97,7 +98,7 @@ class RopeController(Controller):
                 self._hold(world, t)
 
     def _hold(self, world: World, t: _Tether) -> None:
-        pa, pb = _world_point(world, t.a, t.local_a), _world_point(world, t.b, t.local_b)
+        pa, pb = world_point(world, t.a, t.local_a), world_point(world, t.b, t.local_b)
         d = pb - pa
         dist = float(np.linalg.norm(d))
         if dist < t.length * 0.999 or dist < 1e-9:
@@ -120,33 +121,13 @@ class RopeController(Controller):
             p.applyExternalForce(t.a.body_id, -1, (-force).tolist(), pa.tolist(), p.WORLD_FRAME, physicsClientId=c)
 
 
-def _in_com(body: Body, point: np.ndarray) -> np.ndarray:
+def _incom_pose(body: Body, point: np.ndarray) -> np.ndarray:
     """A point of the body's object frame in its centre-of-mass (principal axes) frame."""
     return (body.object_in_com @ np.append(point, 1.0))[:3]
 
 
-def _com(world: World, body: Body | None) -> tuple[np.ndarray, np.ndarray]:
-    if body is None:
-        return np.zeros(3), np.array([0.0, 0.0, 0.0, 1.0])
-    pos, orn = world.p.getBasePositionAndOrientation(body.body_id, physicsClientId=world.client)
-    return np.asarray(pos, dtype=np.float64), np.asarray(orn, dtype=np.float64)
-
-
-def _local(world: World, body: Body | None, point: np.ndarray) -> np.ndarray:
-    """A world point in a body's centre-of-mass frame (the point itself for the world)."""
-    com, orn = _com(world, body)
-    return quat_to_matrix(orn).T @ (np.asarray(point, dtype=np.float64) - com)
-
-
-def _world_point(world: World, body: Body | None, local: np.ndarray) -> np.ndarray:
-    com, orn = _com(world, body)
-    return com + quat_to_matrix(orn) @ np.asarray(local, dtype=np.float64)
-
-
 def _point(world: World, a: Body, b: Body | None, local_a, local_b) -> int:
     """A point-to-point constraint (local points in the centre-of-mass frames)."""
-    from .joints import MAX_CONSTRAINT_FORCE
-
     p, c = world.p, world.client
     cid = p.createConstraint(a.body_id, -1, b.body_id if b is not None else -1, -1, p.JOINT_POINT2POINT,
                              [0, 0, 0], list(local_a), list(local_b), physicsClientId=c)
@@ -162,7 +143,7 @@ def _point_terms(world: World, body: Body | None, point: np.ndarray, u: np.ndarr
     p, c = world.p, world.client
     info = p.getDynamicsInfo(body.body_id, -1, physicsClientId=c)
     mass, diag = info[0], np.asarray(info[2], dtype=np.float64)
-    com, orn = _com(world, body)
+    com, orn = com_pose(world, body)
     v, w = p.getBaseVelocity(body.body_id, physicsClientId=c)
     r = point - com
     velocity = np.asarray(v) + np.cross(np.asarray(w), r)
