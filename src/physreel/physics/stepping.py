@@ -393,12 +393,15 @@ class SolverTuner:
     def update(self, world) -> int:
         p, c = world.p, world.client
         ratio = 1.0
+        floor = self.base / ITERATIONS_PER_MASS_RATIO  # ratios below this change nothing
+        masses = [b.mass for b in world.bodies if b.alive and not b.static and b.mass > 0]
+        if not masses or max(masses) <= floor * min(masses):
+            return self.current or self.base  # no two bodies differ enough (dominoes, a stack)
         if world.step_index == 0:  # no contacts are known before the first collision detection
             p.performCollisionDetection(physicsClientId=c)
         cps = p.getContactPoints(physicsClientId=c)
         if cps:
             masses = {b.body_id: b.mass for b in world.bodies if b.alive and not b.static}
-            floor = self.base / ITERATIONS_PER_MASS_RATIO  # ratios below this change nothing
             for a, b in {(cp[1], cp[2]) for cp in cps}:
                 ma, mb = masses.get(a, 0.0), masses.get(b, 0.0)
                 if ma <= 0 or mb <= 0:
