@@ -250,7 +250,6 @@ class ObjectSpec(Model):
     look: list[LookKey] = []
     ragdoll: RagdollSpec | None = None
     attach: Attach | None = None
-
     relative_to: Annotated[str, Field(min_length=1)] | None = None
     array: ArraySpec | None = None
 
