@@ -336,6 +336,8 @@ def plan_steps(world) -> StepPlan:
     for b in world.bodies:
         if not b.alive or b.geom is None or b.name in ropes or b.parent in ropes:
             continue  # rope links: the tether holds the load, and a rope may pass a thin edge
+        if not (b.geom.visual or b.geom.collision_parts):
+            continue  # no meshes to measure (a skinned person's parts are drawn as one skin)
         moving = not b.static
         lo, hi = p.getAABB(b.body_id, physicsClientId=c)
         infos.append(_Info(
