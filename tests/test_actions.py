@@ -136,16 +136,22 @@ def test_kinematic_pusher_follows_its_keys_exactly_and_pushes():
         ],
     }
     traj = physreel.simulate(scene)
-    pose = sample_keyed_pose([Keyframe(**k) for k in keys], np.arange(traj.position.shape[0]) / 24)
+    # keys without an easing of their own move at constant speed (kinematic.easing: linear)
+    pose = sample_keyed_pose(
+        [Keyframe(**k) for k in keys], np.arange(traj.position.shape[0]) / 24, easing="linear"
+    )
     assert np.abs(traj.position[:, 0] - pose.position).max() < 1e-6
     dq = np.minimum(
         np.abs(traj.quaternion[:, 0] - pose.quaternion),
         np.abs(traj.quaternion[:, 0] + pose.quaternion),
     )
     assert dq.max() < 1e-6
-    # Its recorded velocity is the keyed one over the next physics step.
+    # Its recorded velocity is the keyed one over the next physics step (of the rate used).
     vel = keyed_velocity(
-        [Keyframe(**k) for k in keys], np.arange(traj.position.shape[0]) / 24, 1 / 240
+        [Keyframe(**k) for k in keys],
+        np.arange(traj.position.shape[0]) / 24,
+        1 / traj.physics["rate"],
+        easing="linear",
     )
     assert np.abs(traj.velocity[:, 0] - vel.linear).max() < 1e-9
     assert np.abs(traj.angular_velocity[:, 0] - vel.angular).max() < 1e-9
@@ -234,3 +240,98 @@ def test_action_validation():
     }
     with pytest.raises(SceneError, match="strictly increase"):
         load_scene_data({"objects": [kin]})
+
+
+# ------------------------------------------------------------------- spin, parents, hands
+def test_spin_turns_at_constant_angular_velocity_and_carries_its_children():
+    """A turntable spun at 90 deg/s; a stick parented to it keeps its place on the table."""
+    scene = {
+        "duration": 2.0,
+        "ground": {"enabled": False},
+        "gravity": [0, 0, 0],
+        "objects": [
+            {"name": "table", "shape": {"type": "cylinder", "radius": 0.3, "height": 0.02},
+             "position": [0, 0, 0.01], "kinematic": {"spin": {"speed": 90}}},
+            {"name": "stick", "shape": {"type": "box", "size": [0.2, 0.02, 0.02]},
+             "position": [0.2, 0, 0.03], "kinematic": {"parent": "table"}},
+        ],
+    }
+    traj = physreel.simulate(scene)
+    t = np.arange(traj.num_frames) / 24
+    np.testing.assert_allclose(traj.angular_velocity[:, 0], np.tile([0, 0, math.pi / 2], (len(t), 1)),
+                               atol=1e-6)
+    angle = np.radians(90) * t
+    expected = np.stack([0.2 * np.cos(angle), 0.2 * np.sin(angle), np.full_like(t, 0.03)], axis=1)
+    np.testing.assert_allclose(traj.position[:, 1], expected, atol=1e-6)
+    yaw = 2 * np.arctan2(traj.quaternion[:, 1, 2], traj.quaternion[:, 1, 3])
+    np.testing.assert_allclose(np.unwrap(yaw), angle, atol=1e-6)
+
+
+def test_moving_platform_carries_a_box_by_friction():
+    """A platform starts at 0.4 m/s (constant-speed keys); the box on it slips until friction
+    brings it up to speed: a slip of v^2 / (2 mu g), then it rides along."""
+    mu = 0.5 * 0.5  # wood on wood
+    v = 0.4
+    scene = {
+        "duration": 1.5,
+        "ground": {"enabled": False},
+        "objects": [
+            {"name": "platform", "shape": {"type": "box", "size": [1.2, 0.4, 0.04]}, "material": "wood",
+             "position": [0, 0, 0.5],
+             "kinematic": {"keys": [{"time": 0, "position": [0, 0, 0.5]}, {"time": 2, "position": [0.8, 0, 0.5]}]}},
+            cube("box", position=(0, 0, 0.57), size=0.1, material="wood"),
+        ],
+    }
+    traj = physreel.simulate(scene)
+    rel = traj.position[:, 1, 0] - traj.position[:, 0, 0]
+    assert -rel[-1] == pytest.approx(v * v / (2 * mu * G), rel=0.1)
+    assert abs(rel[-1] - rel[-12]) < 1e-4  # riding along, no more slip
+    assert traj.velocity[-1, 1, 0] == pytest.approx(v, rel=1e-3)
+
+
+def test_hand_carries_then_lets_go_and_the_object_keeps_its_velocity():
+    """A hand lowers a box, carries it sideways at 0.5 m/s and lets go at 1.0 s: the box
+    leaves with the hand's velocity and flies as a projectile."""
+    keys = [{"time": 0.0, "position": [0, 0, 1.0]}, {"time": 0.5, "position": [0, 0, 0.8]},
+            {"time": 1.5, "position": [0.5, 0, 0.8]}]
+    scene = {
+        "duration": 1.4,
+        "fps": 48,
+        "objects": [
+            {"name": "hand", "shape": {"type": "box", "size": [0.08, 0.1, 0.03]}, "position": [0, 0, 1.0],
+             "kinematic": {"keys": keys}},
+            {"name": "box", "shape": {"type": "box", "size": [0.06, 0.06, 0.06]}, "position": [0, 0, 0.955],
+             "kinematic": {"parent": "hand"}},
+        ],
+        "actions": [{"type": "release", "time": 1.0, "object": "box"}],
+    }
+    traj = physreel.simulate(scene)
+    t = np.arange(traj.num_frames) / 48
+    held = t <= 1.0
+    np.testing.assert_allclose(traj.position[held, 1] - traj.position[held, 0], [[0, 0, -0.045]] * held.sum(),
+                               atol=1e-9)
+    after = t > 1.0
+    dt = t[after] - 1.0
+    x = 0.25 + 0.5 * dt
+    z = 0.755 - 0.5 * G * dt**2
+    step = 1 / traj.physics["rate"]
+    assert np.abs(traj.position[after, 1, 0] - x).max() < 1e-3
+    # semi-implicit Euler falls ahead of the exact curve by g t dt / 2 (its own bias)
+    assert np.all(np.abs(traj.position[after, 1, 2] - z) < G * dt * step / 2 + 1e-3)
+    # The hand goes on without it.
+    assert traj.position[-1, 0, 0] == pytest.approx(0.5 * (t[-1] - 0.5), abs=1e-9)
+
+
+def test_parent_must_be_kinematic_or_static_and_not_a_loop():
+    base = {"name": "a", "shape": {"type": "box", "size": [0.1] * 3}}
+    with pytest.raises(SceneError, match="parent 'b' is a dynamic object"):
+        load_scene_data({"objects": [{**base, "kinematic": {"parent": "b"}}, {**base, "name": "b"}]})
+    with pytest.raises(SceneError, match="loop"):
+        load_scene_data({"objects": [{**base, "kinematic": {"parent": "b"}},
+                                     {**base, "name": "b", "kinematic": {"parent": "a"}}]})
+    with pytest.raises(SceneError, match="did you mean 'hand'"):
+        load_scene_data({"objects": [{**base, "kinematic": {"parent": "hnad"}},
+                                     {**base, "name": "hand", "kinematic": {"spin": {"speed": 10}}}]})
+    with pytest.raises(SceneError, match="takes a 'release' first"):
+        load_scene_data({"objects": [{**base, "kinematic": {"spin": {"speed": 10}}}],
+                         "actions": [{"type": "impulse", "time": 0, "object": "a", "vector": [1, 0, 0]}]})

@@ -69,7 +69,7 @@ UNCOLOURED = {"monkey.glb", "bunny.ply", "teapot.stl", "busted.STL"}
 FPS = 24
 RATE = 240  # physics steps per second (the scene default)
 DROP = 0.03  # m, gap between the object's lowest point and the floor at the start
-CLIP = 3.0  # s
+CLIP = 5.0  # s (with real rolling resistance the bust, on its curved base, rocks for 3.8 s)
 
 
 @pytest.fixture(scope="module", autouse=True)

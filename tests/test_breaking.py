@@ -209,3 +209,30 @@ def test_breaking_is_deterministic_with_and_without_the_cache(tmp_path, monkeypa
     assert first.names == second.names and len(first.names) > 6
     assert first.events == second.events
     assert np.array_equal(first.position, second.position)
+
+
+# --------------------------------------------------------------------------------- crushing
+def _can_under_weight(weight_kg: float, crush: float = 100.0):
+    """A plastic can (crush_force 100 N) on the floor with a steel block resting on it."""
+    import physreel
+
+    return physreel.simulate({
+        "duration": 0.6, "fps": 24, "resolution": [64, 48],
+        "objects": [
+            {"name": "can", "shape": {"type": "cylinder", "radius": 0.033, "height": 0.12},
+             "material": "plastic", "position": [0, 0, 0.06], "breakable": {"pieces": 4, "crush_force": crush}},
+            {"name": "weight", "shape": {"type": "box", "size": [0.12, 0.12, 0.05]}, "material": "steel",
+             "mass": weight_kg, "position": [0, 0, 0.145]},
+        ],
+    })
+
+
+def test_can_is_crushed_by_a_weight_above_its_crush_force():
+    """The force squeezing the can is the weight's M g (plus half the can's own weight)."""
+    held = _can_under_weight(9.5)  # 93 N + 2 N < 100 N
+    assert not [e for e in held.events if e["type"] == "break"]
+    crushed = _can_under_weight(10.5)  # 103 N > 100 N
+    ev = [e for e in crushed.events if e["type"] == "break"]
+    assert len(ev) == 1 and ev[0]["cause"] == "crush" and ev[0]["object"] == "can"
+    assert ev[0]["force"] == pytest.approx(10.5 * 9.81, rel=0.03)
+    assert 0.09 < ev[0]["time"] < 0.2  # a sustained load: after the 0.1 s window, not at once

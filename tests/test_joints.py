@@ -235,3 +235,76 @@ def test_joint_validation():
         )
     with pytest.raises(SceneError, match="twist"):
         load_scene_data({"objects": objs, "joints": [{"type": "twist", "a": "door"}]})
+
+
+# ------------------------------------------------------------------------------- breaking
+def _cantilever(kind: str, tip_force: float):
+    """A 1 kg, 0.5 m bar held at one end by a joint (fixed, or a hinge about Z); from 0.5 s a
+    downward force at its tip.  Bending torque at the joint: m g L / 2 + F L."""
+    joint = {"type": kind, "a": "bar", "anchor": [0, 0, 1], "break_torque": 3.0}
+    if kind == "hinge":
+        joint["axis"] = [0, 0, 1]
+    return physreel.simulate({
+        "duration": 1.0, "fps": 240, "ground": {"enabled": False},
+        "objects": [{"name": "bar", "shape": {"type": "box", "size": [0.5, 0.04, 0.04]}, "mass": 1.0,
+                     "position": [0.25, 0, 1.0]}],
+        "joints": [joint],
+        "actions": [{"type": "force", "time": 0.5, "object": "bar", "vector": [0, 0, -tip_force],
+                     "duration": 0.5, "point": [0.5, 0, 1.0]}],
+    })
+
+
+@pytest.mark.parametrize("kind", ["fixed", "hinge"])
+def test_joint_breaks_when_the_bending_torque_passes_break_torque(kind):
+    held = _cantilever(kind, 1.0)  # 9.81 x 0.25 + 1.0 x 0.5 = 2.95 N m < 3
+    assert not [e for e in held.events if e["type"] == "joint_break"]
+    assert held.position[-1, 0, 2] == pytest.approx(1.0, abs=2e-3)
+    broke = _cantilever(kind, 1.2)  # 3.05 N m > 3
+    ev = [e for e in broke.events if e["type"] == "joint_break"]
+    assert len(ev) == 1 and ev[0]["objects"] == ["bar", "world"]
+    assert 0.5 < ev[0]["time"] <= 0.5 + 0.011  # within the 10 ms averaging window
+    assert ev[0]["torque"] == pytest.approx(0.25 * 9.81 + 0.5 * 1.2, rel=0.01)
+    assert broke.position[-1, 0, 2] < 0.5  # and then it fell
+
+
+def test_joint_breaks_when_the_pull_passes_break_force():
+    """A 1 kg block on a ball joint (a string) with break_force 20 N: gravity (9.81 N) plus a
+    pull of 8 N holds, 12 N more breaks it."""
+    def run(extra: float):
+        return physreel.simulate({
+            "duration": 1.0, "fps": 240, "ground": {"enabled": False},
+            "objects": [{"name": "block", "shape": {"type": "box", "size": [0.1, 0.1, 0.1]}, "mass": 1.0,
+                         "position": [0, 0, 0.5]}],
+            "joints": [{"type": "ball", "a": "block", "anchor": [0, 0, 0.55], "break_force": 20.0}],
+            "actions": [{"type": "force", "time": 0.5, "object": "block", "vector": [0, 0, -extra], "duration": 0.5}],
+        })
+    assert not [e for e in run(8.0).events if e["type"] == "joint_break"]
+    ev = [e for e in run(12.0).events if e["type"] == "joint_break"]
+    assert len(ev) == 1 and ev[0]["force"] == pytest.approx(9.81 + 12.0, rel=0.01)
+
+
+def test_pendulum_string_snaps_where_the_tension_reaches_break_force():
+    """A 1 kg bob released from horizontal on a 0.5 m string: tension 3 m g cos(theta) at angle
+    theta from the vertical; a string of 2.5 m g snaps at cos(theta) = 5/6 (33.6 deg)."""
+    traj = physreel.simulate({
+        "duration": 0.6, "fps": 240, "ground": {"enabled": False},
+        "objects": [{"name": "bob", "shape": {"type": "sphere", "radius": 0.03}, "mass": 1.0, "position": [0.5, 0, 1]}],
+        "joints": [{"type": "ball", "a": "bob", "anchor": [0, 0, 1], "break_force": 2.5 * 9.81}],
+    })
+    ev = [e for e in traj.events if e["type"] == "joint_break"]
+    assert len(ev) == 1
+    p = traj.position[ev[0]["frame"], 0]
+    angle = math.degrees(math.atan2(p[0], 1.0 - p[2]))
+    assert angle == pytest.approx(math.degrees(math.acos(5 / 6)), abs=4.0)
+
+
+def test_spring_snaps_above_break_force():
+    traj = physreel.simulate({
+        "duration": 1.0, "fps": 240, "ground": {"enabled": False},
+        "objects": [{"name": "weight", "shape": {"type": "sphere", "radius": 0.05}, "mass": 2.0, "position": [0, 0, 1]}],
+        "joints": [{"type": "spring", "a": "weight", "anchor_b": [0, 0, 1.5], "stiffness": 400, "damping": 5,
+                    "break_force": 30.0}],
+    })  # it sags and bounces: the tension overshoots 2 g = 19.6 N up to ~39 N and snaps past 30 N
+    ev = [e for e in traj.events if e["type"] == "joint_break"]
+    assert len(ev) == 1 and ev[0]["force"] > 30.0
+    assert traj.velocity[-1, 0, 2] < -2.0  # falling freely after

@@ -7,8 +7,10 @@ registers the built-in kinds.
 
 from __future__ import annotations
 
+from . import compound as _compound  # noqa: F401  (registers the compound kind)
 from . import humanoid as _humanoid  # noqa: F401  (registers the humanoid kind)
 from . import rigid as _rigid  # noqa: F401  (registers the rigid kind)
+from . import rope as _rope  # noqa: F401  (registers the rope kind)
 from .core import Assembly, BuildContext, BuiltGround, BuiltObject, Look, build, resolve_object
 from .kinds import ObjectKind, get_kind, kind_for_shape, kinds, register_kind
 

@@ -26,6 +26,7 @@ SEGMENTATION_IDS_DOC = (
 )
 
 _SHAPE_NOUNS = {"sphere": "ball", "box": "box", "cylinder": "cylinder", "capsule": "capsule", "cone": "cone",
+                "tube": "tube", "open_box": "crate", "cup": "cup", "bowl": "bowl", "basket": "basket", "rope": "rope",
                 "humanoid": "person"}
 
 

@@ -106,6 +106,7 @@ def build_metadata(assembly: Assembly, trajectory: Trajectory, cameras: dict[str
             "solver_iterations": scene.physics.solver_iterations,
             "contact_erp": scene.physics.contact_erp,
             "gravity": list(scene.gravity),
+            **trajectory.physics,  # the stepping actually used (automatic sub-steps, iterations)
         },
         "conventions": CONVENTIONS,
         "segmentation_ids": {"0": "background", "1": "ground",

@@ -138,7 +138,8 @@ def write_render(
     scene = assembly.scene
     n_cams = len(scene.cameras)
     return RenderResult(out, n, seconds, n * n_cams / max(seconds, 1e-9),
-                        [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes], list(assembly.warnings))
+                        [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes],
+                        list(assembly.warnings) + list(trajectory.physics.get("warnings", [])))
 
 
 @dataclass
@@ -171,7 +172,7 @@ def record_simulation(assembly: Assembly, trajectory: Trajectory) -> SimulationR
     meta["events"] = events
     for cam_name, start in in_view_at_start.items():
         meta["cameras"][cam_name]["in_view_at_start"] = start
-    meta["warnings"] = list(assembly.warnings)
+    meta["warnings"] = list(assembly.warnings) + list(trajectory.physics.get("warnings", []))
     return SimulationRecord(views, meta)
 
 

@@ -10,16 +10,18 @@ time ``t`` acts in the first step that starts at or after ``t`` (``k = ceil(t / 
 - ``set_velocity``: the centre of mass velocity (m/s) and/or angular velocity (rad/s, as
   in the scene's objects) are set
   before the step.
-- ``release``: the object is held (mass 0 for pybullet: gravity and contacts do not move it)
-  from t = 0 until the action; then it gets its mass back and the scene's ``velocity`` /
-  ``angular_velocity`` (zero unless given).
+- ``release``: a dynamic object is held (mass 0 for pybullet: gravity and contacts do not move
+  it) from t = 0 until the action; then it gets its mass back and the scene's ``velocity`` /
+  ``angular_velocity`` (zero unless given).  A kinematic object gets its mass back and keeps
+  the velocity of its scripted motion (a hand letting go); its kinematic children go with it.
 - ``freeze``: the object stops and stays where it is (mass 0) from then on.
 
-Kinematic objects follow ``kinematic.keys`` exactly: they are mass-0 bodies whose pose is set
-to the keyed pose after every step and whose velocity is set to the keyed velocity over the next
-step (:func:`physreel.scene.keyframes.keyed_velocity`), so the contact solver sees their true
-motion and pushes dynamic objects out of the way (rather than teleporting into them).  Their
-recorded poses equal the keyed poses at the frame times.
+Kinematic objects follow their scripted motion exactly (keys, spin, parent:
+:class:`physreel.scene.rig.KinematicRig`): they are mass-0 bodies whose pose is set to the
+scripted pose after every step and whose velocity is set to the velocity that carries them to
+their next pose, so the contact solver sees their true motion: they push dynamic objects out of
+the way (rather than teleporting into them) and carry what rests on them by friction.  Their
+recorded poses equal the scripted poses at the frame times.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scene.keyframes import keyed_velocity, sample_keyed_pose
+from ..scene.rig import KinematicRig
 from .trajectory import matrix_to_quat, pose_to_matrix, quat_to_matrix
 from .world import Body, Controller, World
 
@@ -42,12 +44,6 @@ class _Scheduled:
     local_point: np.ndarray | None = None  # point in the COM frame (force at a point)
 
 
-@dataclass
-class _Keyed:
-    body: Body
-    keys: list
-    default_position: np.ndarray
-    default_quaternion: np.ndarray
 
 
 @dataclass
@@ -60,31 +56,26 @@ class ActionController(Controller):
 
     recorder: object | None = None
     _actions: list[_Scheduled] = field(default_factory=list)
-    _keyed: list[_Keyed] = field(default_factory=list)
+    _driven: list[Body] = field(default_factory=list)  # kinematic bodies not yet released
+    _rig: KinematicRig | None = None
     _held: dict[str, tuple[float, list[float]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ hooks
     def setup(self, world: World) -> None:
-        p, c, dt = world.p, world.client, world.dt
+        dt = world.dt
+        self._rig = KinematicRig(world.scene)
         for built in world.assembly:
-            obj = built.spec
-            if obj.kinematic is None:
+            if built.spec.kinematic is None:
                 continue
-            body = world.by_name[obj.name]
-            p.changeDynamics(body.body_id, -1, mass=0.0, physicsClientId=c)
-            k = _Keyed(
-                body,
-                list(obj.kinematic.keys),
-                np.asarray(obj.position, dtype=np.float64),
-                built.quaternion,
-            )
-            self._keyed.append(k)
-            self._place(world, k, 0.0)
+            body = world.by_name[built.name]
+            self._hold(world, body)  # mass 0: gravity and contacts do not move it
+            self._driven.append(body)
+            self._place(world, body, 0.0)
         for act in world.scene.actions:
             first = max(0, math.ceil(act.time / dt - 1e-9))
             steps = max(1, round(act.duration / dt)) if hasattr(act, "duration") else 1
             self._actions.append(_Scheduled(act, first, steps))
-            if act.type == "release":
+            if act.type == "release" and act.object not in self._held:  # (kinematic: held already)
                 self._hold(world, world.by_name[act.object])
         self._actions.sort(key=lambda s: s.first_step)
 
@@ -97,30 +88,26 @@ class ActionController(Controller):
                 self._apply(world, s, k)
 
     def after_step(self, world: World) -> None:
-        for kb in self._keyed:
-            self._place(world, kb, world.time)
+        for body in self._driven:
+            if body.alive:
+                self._place(world, body, world.time)
 
     # ------------------------------------------------------------------ kinematic
-    def _place(self, world: World, kb: _Keyed, t: float) -> None:
-        """Put a kinematic body at its keyed pose at ``t`` with its keyed velocity over the
-        next step."""
+    def _place(self, world: World, body: Body, t: float) -> None:
+        """Put a kinematic body at its scripted pose at ``t`` with the velocity that carries it
+        to its pose at ``t + dt`` (:class:`physreel.scene.rig.KinematicRig`)."""
         p, c = world.p, world.client
-        pose = sample_keyed_pose(kb.keys, t, kb.default_position, kb.default_quaternion)
-        vel = keyed_velocity(kb.keys, t, world.dt, kb.default_position, kb.default_quaternion)
-        base = pose_to_matrix(pose.position, pose.quaternion) @ kb.body.com_in_object
-        r = base[:3, 3] - pose.position
+        pos, quat = self._rig.pose(body.name, t)
+        v, w = self._rig.velocity(body.name, t, world.dt)
+        base = pose_to_matrix(pos, quat) @ body.com_in_object
+        r = base[:3, 3] - pos
         p.resetBasePositionAndOrientation(
-            kb.body.body_id,
+            body.body_id,
             base[:3, 3].tolist(),
             matrix_to_quat(base[:3, :3]).tolist(),
             physicsClientId=c,
         )
-        p.resetBaseVelocity(
-            kb.body.body_id,
-            (vel.linear + np.cross(vel.angular, r)).tolist(),
-            vel.angular.tolist(),
-            physicsClientId=c,
-        )
+        p.resetBaseVelocity(body.body_id, (v + np.cross(w, r)).tolist(), w.tolist(), physicsClientId=c)
 
     # ------------------------------------------------------------------ actions
     def _hold(self, world: World, body: Body) -> None:
@@ -168,18 +155,26 @@ class ActionController(Controller):
     def _release(self, world: World, body: Body) -> None:
         p, c = world.p, world.client
         held = self._held.pop(body.name, None)
-        if held is None:
+        if held is None or not body.alive:
             return
         mass, inertia = held
         p.changeDynamics(
             body.body_id, -1, mass=mass, localInertiaDiagonal=inertia, physicsClientId=c
         )
-        built = world.assembly[body.name]
-        w = built.angular_velocity
-        _, orn = world.object_pose(body)
-        v = built.velocity + np.cross(
-            w, quat_to_matrix(orn) @ body.geom.center_of_mass
-        )
-        p.resetBaseVelocity(body.body_id, v.tolist(), w.tolist(), physicsClientId=c)
+        if body in self._driven:  # let go: it keeps the velocity it was moving with
+            self._driven.remove(body)
+            for child in [b for b in self._driven if self._parent(world, b) == body.name]:
+                self._release(world, child)
+        else:  # held still until now: it starts with its scene velocity
+            built = world.assembly[body.name]
+            w = built.angular_velocity
+            _, orn = world.object_pose(body)
+            v = built.velocity + np.cross(w, quat_to_matrix(orn) @ body.geom.center_of_mass)
+            p.resetBaseVelocity(body.body_id, v.tolist(), w.tolist(), physicsClientId=c)
         if self.recorder is not None:
             self.recorder.release(body.name)
+
+    @staticmethod
+    def _parent(world: World, body: Body) -> str | None:
+        kin = world.assembly[body.name].spec.kinematic
+        return kin.parent if kin is not None else None

@@ -24,18 +24,25 @@ material has none).  Impulse per unit mass is the velocity change of the impact,
 for a flat landing: it depends on how fast the object hit, not on how heavy it is, which is how
 brittle things break (a 250 g tumbler and a 1.4 kg glass block break at the same speed).
 
-Events: ``{type: break, time, frame, object, impulse, pieces: [names]}``; the impact that
-broke the object is also recorded (closed at the break).
+Crushing: with ``breakable.crush_force`` the object also breaks under a sustained load: when
+the force squeezing it (half the total normal force of its contacts: a cup pressed between the
+floor and a weight of M kg feels about M g) averaged over :data:`CRUSH_WINDOW` exceeds it.
+
+Events: ``{type: break, time, frame, object, impulse, pieces: [names], cause: impact | crush}``
+(``force``, N, for a crush); the impact that broke the object is also recorded (closed at the
+break).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 import trimesh
 
 from ..assets.collision import default_cache_dir
+from ..assets.compound import part_solid
 from ..assets.fracture import Piece, fracture, piece_velocities
 from ..assets.primitives import Geometry
 from .events import ImpactRecorder
@@ -45,6 +52,11 @@ from .world import Body, Controller, World
 DEFAULT_BREAK_SPEED = 3.0
 """m/s; impulse-per-unit-mass threshold of breakable objects whose material has no
 ``break_speed``."""
+
+CRUSH_WINDOW = 0.1
+"""s; a crushable object breaks when the force squeezing it (half its contacts' total normal
+force), averaged over this window, exceeds its ``crush_force``: a sustained load, not the spike
+of an impact."""
 
 FLOOR_CLEARANCE = 1e-5
 """m; pieces that would start below the floor are lifted to this height above it."""
@@ -56,29 +68,15 @@ class _Breakable:
     threshold: float  # N·s
     pieces: list[Piece]
     geoms: list[Geometry]
+    crush_force: float | None = None  # N
+    loads: deque = field(default_factory=deque)  # total normal force per step, N
 
 
 def fracture_mesh(geom: Geometry) -> trimesh.Trimesh:
-    """A watertight mesh of a geometry, in its object frame, to cut into pieces.
-
-    The render meshes merged when they are watertight (keeps a cup hollow), else a primitive
-    rebuilt from its parameters, else the convex hull of everything.
-    """
-    p = geom.params
-    if geom.kind == "box":
-        return trimesh.creation.box(extents=2 * np.asarray(p["half_extents"], dtype=np.float64))
-    if geom.kind == "sphere":
-        return trimesh.creation.icosphere(subdivisions=3, radius=p["radius"])
-    if geom.kind == "cylinder":
-        return trimesh.creation.cylinder(radius=p["radius"], height=p["height"], sections=48)
-    if geom.kind == "capsule":
-        return trimesh.creation.capsule(height=p["height"] - 2 * p["radius"], radius=p["radius"])
-    merged = trimesh.util.concatenate([trimesh.Trimesh(m.vertices, m.faces) for m in geom.visual])
-    merged.merge_vertices()
-    if merged.is_watertight and merged.volume > 0:
-        return merged
-    points = np.vstack([m.vertices for m in (geom.collision_parts or geom.visual)])
-    return trimesh.convex.convex_hull(points)
+    """A watertight mesh of a geometry, in its object frame, to cut into pieces (a compound
+    breaks as a whole: the union of its parts; see
+    :func:`physreel.assets.compound.part_solid`)."""
+    return part_solid(geom)
 
 
 def piece_geometry(piece: Piece, parent: str) -> Geometry:
@@ -130,6 +128,7 @@ class BreakController(Controller):
                 break_threshold(obj.breakable, body.material, body.mass),
                 pieces,
                 [piece_geometry(pc, obj.name) for pc in pieces],
+                obj.breakable.crush_force,
             )
 
     def after_step(self, world: World) -> None:
@@ -141,9 +140,28 @@ class BreakController(Controller):
             if impulse > item.threshold:
                 self.shatter(world, body, item, impulse)
                 del self._items[item.name]
+            elif item.crush_force is not None:
+                load = self._sustained_load(world, body, item)
+                if load > item.crush_force:
+                    self.shatter(world, body, item, impulse, cause="crush", force=load)
+                    del self._items[item.name]
 
-    def shatter(self, world: World, body: Body, item: _Breakable, impulse: float) -> list[Body]:
-        """Replace ``body`` by its pieces now; returns the pieces' bodies."""
+    @staticmethod
+    def _sustained_load(world: World, body: Body, item: _Breakable) -> float:
+        """The force squeezing ``body`` (N): half the total normal force of its contacts (a body
+        pressed between two surfaces by F feels F from each), averaged over :data:`CRUSH_WINDOW`."""
+        cps = world.p.getContactPoints(bodyA=body.body_id, physicsClientId=world.client)
+        item.loads.append(0.5 * float(sum(cp[9] for cp in cps)))
+        while len(item.loads) > max(1, round(CRUSH_WINDOW / world.dt)):
+            item.loads.popleft()
+        if len(item.loads) * world.dt < CRUSH_WINDOW - 1e-9:
+            return 0.0  # not loaded for a whole window yet
+        return float(np.mean(item.loads))
+
+    def shatter(self, world: World, body: Body, item: _Breakable, impulse: float, *, cause: str = "impact",
+                force: float | None = None) -> list[Body]:
+        """Replace ``body`` by its pieces now; returns the pieces' bodies.  ``cause``:
+        ``impact`` or ``crush`` (then ``force`` is the sustained load, N)."""
         p, c = world.p, world.client
         state = self.recorder.pre_step_state(body.body_id)
         if state is None:  # not stepped yet: the current state
@@ -186,10 +204,13 @@ class BreakController(Controller):
         for i, a in enumerate(out):
             for b in out[i + 1 :]:
                 p.setCollisionFilterPair(a.body_id, b.body_id, -1, -1, 0, physicsClientId=c)
+        extra = {} if force is None else {"force": round(float(force), 6)}
         world.add_event(
             "break",
             object=body.name,
             impulse=round(float(impulse), 6),
             pieces=[b.name for b in out],
+            cause=cause,
+            **extra,
         )
         return out

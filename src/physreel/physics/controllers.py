@@ -2,7 +2,7 @@
 
 0. people (mocap playback, ragdoll, attachments: poses and velocities before the step),
 1. actions and kinematic objects (set poses, velocities, forces before the step),
-2. joints (motor, limit and spring forces before the step),
+2. joints (motor, limit and spring forces before the step), ropes (tether forces),
 3. the impact/rest recorder (snapshots the pre-step state last, reads contacts after),
 4. breaking (reads the recorder's impulses after the step).
 """
@@ -14,6 +14,7 @@ from .actions import ActionController
 from .breaking import BreakController
 from .events import ImpactRecorder
 from .joints import JointController
+from .ropes import RopeController
 from .world import Controller
 
 
@@ -33,6 +34,8 @@ def controllers_for(scene: Scene) -> list[Controller]:
         out.append(ActionController(recorder))
     if scene.joints:
         out.append(JointController())
+    if any(o.shape.type == "rope" for o in scene.objects):
+        out.append(RopeController())
     out.append(recorder)
     if any(o.breakable is not None for o in scene.objects):
         out.append(BreakController(recorder))

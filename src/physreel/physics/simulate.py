@@ -21,8 +21,9 @@ def simulate(
     """Simulate a built scene for its whole duration.
 
     Frame ``i`` is recorded at ``t = i / fps``; between frames the world advances
-    ``rate / fps`` fixed steps of ``1 / rate`` s (stepped one by one, so that contacts of
-    every step are seen by the event recorder).
+    ``rate / fps`` fixed steps of ``1 / rate`` s, ``rate`` being ``physics.rate`` times the
+    sub-steps (:mod:`physreel.physics.stepping`), stepped one by one so that contacts of every
+    step are seen by the event recorder.
 
     Parameters
     ----------
@@ -59,6 +60,7 @@ def simulate(
                 skeletons.update(ctl.skeletons())
         bodies = list(world.bodies)
         events = sorted(world.events, key=lambda e: (e["time"], e["type"]))
+        stepping = world.stepping_record()
     names = [b.name for b in bodies]
     specs = set(assembly.objects)
     return Trajectory(
@@ -72,6 +74,7 @@ def simulate(
                         if b.name not in specs or b.geom is not assembly[b.name].geometry},
         parts={b.name: b.part_of for b in bodies if b.part_of is not None},
         skeletons=skeletons,
+        physics=stepping,
     )
 
 

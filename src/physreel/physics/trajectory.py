@@ -49,6 +49,10 @@ class Trajectory:
         share their object's segmentation id
     skeletons : dict person name -> (positions (T, B, 3), quaternions (T, B, 4)): world poses of
         every bone of the person's rig at every frame (``assembly[name].extra["rig"]``)
+    physics : dict
+        The stepping actually used (:meth:`physreel.physics.world.World.stepping_record`):
+        ``rate`` (steps/s), ``substeps``, ``steps_per_frame``, ``solver_iterations`` (the most
+        used), ``reasons``, ``warnings``.
     """
 
     fps: float
@@ -64,6 +68,7 @@ class Trajectory:
     extra_geometry: dict[str, Any] = field(default_factory=dict)
     parts: dict[str, str] = field(default_factory=dict)
     skeletons: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    physics: dict[str, Any] = field(default_factory=dict)
 
     def root_of(self, name: str) -> str:
         """The scene object a body comes from (itself, or the object a piece broke off)."""

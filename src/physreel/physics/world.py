@@ -3,17 +3,14 @@
 One pybullet client per :class:`World` (``p.DIRECT``); every call passes ``physicsClientId``.
 pybullet's hidden damping (0.04) is switched off on every body.  Contacts use a low contact
 ERP (0.02 by default) and a contact processing threshold of 0 for spheres (5 mm for other
-bodies, see :data:`FLAT_CONTACT_THRESHOLD`): with pybullet's defaults a ball of restitution
+bodies, see :data:`physreel.physics.contact.FLAT_CONTACT_THRESHOLD`): with pybullet's defaults a ball of restitution
 0.8 dropped from 0.5-1.1 m rose to 0.67-1.16 x e^2 of its height depending on the height;
 with these settings 1.02-1.06 x e^2 (measured, 240 Hz).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +19,10 @@ from ..assets.primitives import Geometry
 from ..errors import SimulationError
 from ..scene.materials import MaterialProps
 from ..transforms import matrix_to_quat, pose_to_matrix, principal_inertia, quat_to_matrix
+from .compound import compound_shape, hulls_shape
+from .contact import FLAT_CONTACT_THRESHOLD as FLAT_CONTACT_THRESHOLD  # (humanoids use it)
+from .contact import collision_radius, dynamics_settings
+from .stepping import SolverTuner, StepPlan, plan_steps
 
 
 @dataclass
@@ -47,16 +48,6 @@ class Body:
     alive: bool = True
     link: int = -1
     part_of: str | None = None
-
-
-FLAT_CONTACT_THRESHOLD = 0.005
-"""Contact processing threshold (m) of every body but spheres.
-
-Bullet uses the smaller of the two bodies' values.  Spheres keep 0: with pybullet's default
-(0.02 m) a ball's bounces rise 5-20 % too high.  Everything else uses 5 mm: with 0 a flat face
-lands one corner per step, so a box dipped 7.8 mm into the floor from a 3 cm drop and a tall
-box dropped flat from 5 cm tipped over (93 deg); with 5 mm the box dips 0.5 mm and stays
-upright (1.2 deg)."""
 
 
 def link_key(body_id: int, link: int) -> int:
@@ -119,12 +110,15 @@ class World:
         self.step_index = 0
         self.events: list[dict] = []
         self.controllers: list = []
+        self.plan = StepPlan(1, scene.physics.rate)
+        self.solver = SolverTuner(scene.physics.solver_iterations) if scene.physics.adaptive_solver else None
         try:
             self._configure()
             if assembly.ground is not None:
                 self._add_ground()
             for obj in assembly:
                 self.add_object(obj)
+            self._plan_steps()
         except Exception:
             self.close()
             raise
@@ -159,19 +153,44 @@ class World:
             physicsClientId=c,
         )
 
+    def _plan_steps(self) -> None:
+        """Choose sub-steps from the scene's sizes and speeds (:mod:`.stepping`) and step at
+        that rate ourselves, so that every controller sees every step."""
+        self.plan = plan_steps(self)
+        self.dt = 1.0 / self.plan.rate
+        self.steps_per_frame = self.plan.rate // self.scene.fps
+        self.p.setTimeStep(self.dt, physicsClientId=self.client)
+        self.p.setPhysicsEngineParameter(fixedTimeStep=self.dt, physicsClientId=self.client)
+
+    def stepping_record(self) -> dict:
+        """The stepping used, for the Trajectory and the metadata: ``rate`` (steps/s),
+        ``substeps`` (per ``physics.rate`` step), ``steps_per_frame``, ``solver_iterations``
+        (the most used), ``reasons`` and ``warnings`` of the automatic choices."""
+        peak = self.solver.peak if self.solver is not None else 0
+        return {
+            "rate": self.plan.rate,
+            "substeps": self.plan.substeps,
+            "steps_per_frame": self.steps_per_frame,
+            "solver_iterations": max(peak, self.scene.physics.solver_iterations),
+            "reasons": list(self.plan.reasons),
+            "warnings": list(self.plan.warnings),
+        }
+
     def _add_ground(self) -> None:
         p, c = self.p, self.client
         mat = self.assembly.ground.material
         shape = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=c)
         self.ground_id = p.createMultiBody(0, shape, physicsClientId=c)
-        self._set_dynamics(self.ground_id, mat, None, processing_threshold=FLAT_CONTACT_THRESHOLD)
+        self._set_dynamics(self.ground_id, mat, None)
 
     def _collision_shape(self, geom: Geometry, static: bool) -> int:
         p, c = self.p, self.client
+        if geom.kind == "compound":
+            return compound_shape(self, geom)
         if geom.kind == "box":
             return p.createCollisionShape(p.GEOM_BOX, halfExtents=geom.params["half_extents"], physicsClientId=c)
         if geom.kind == "sphere":
-            return p.createCollisionShape(p.GEOM_SPHERE, radius=geom.params["radius"], physicsClientId=c)
+            return p.createCollisionShape(p.GEOM_SPHERE, radius=collision_radius(geom.params["radius"]), physicsClientId=c)
         if geom.kind == "cylinder":
             return p.createCollisionShape(p.GEOM_CYLINDER, radius=geom.params["radius"], height=geom.params["height"], physicsClientId=c)
         if geom.kind == "capsule":
@@ -186,16 +205,9 @@ class World:
                                           flags=p.GEOM_FORCE_CONCAVE_TRIMESH, physicsClientId=c)
         if len(parts) == 1:
             return p.createCollisionShape(p.GEOM_MESH, vertices=parts[0].vertices.tolist(), physicsClientId=c)
-        # Several convex parts (a decomposition): pybullet builds compound shapes only from
-        # files (createCollisionShapeArray takes no vertex lists), so each part is written once
-        # as an OBJ named by its content hash.
-        files = [str(_part_file(m)) for m in parts]
-        n = len(parts)
-        return p.createCollisionShapeArray(
-            [p.GEOM_MESH] * n, fileNames=files, meshScales=[[1, 1, 1]] * n,
-            collisionFramePositions=[[0, 0, 0]] * n, collisionFrameOrientations=[[0, 0, 0, 1]] * n,
-            physicsClientId=c,
-        )
+        # Several convex parts (a decomposition): one compound of hulls (see .compound; a shape
+        # array would keep only 16 of them).
+        return hulls_shape(self, parts)
 
     def add_object(self, obj: BuiltObject) -> list[Body]:
         """Create the bodies of a built object at its initial state (its kind's physics)."""
@@ -244,8 +256,7 @@ class World:
         inertia = None if static else np.maximum(evals, 1e-12) * mass
         # Convex hulls get a 1 mm collision margin by default: they would rest 1 mm above the
         # floor (measured). Native primitives keep theirs inside the shape.
-        self._set_dynamics(body, material, inertia, zero_margin=geom.kind in ("cone", "mesh", "piece"),
-                           processing_threshold=0.0 if geom.kind == "sphere" else FLAT_CONTACT_THRESHOLD)
+        self._set_dynamics(body, material, inertia, geom=geom, zero_margin=geom.kind in ("cone", "mesh", "piece", "compound"))
         if not static:
             w = np.zeros(3) if angular_velocity is None else np.asarray(angular_velocity, dtype=np.float64)
             v = np.zeros(3) if velocity is None else np.asarray(velocity, dtype=np.float64)
@@ -267,16 +278,14 @@ class World:
             self.p.removeBody(b.body_id, physicsClientId=self.client)
             b.alive = False
 
-    def _set_dynamics(self, body: int, mat: MaterialProps, inertia: np.ndarray | None, zero_margin: bool = False,
-                      processing_threshold: float = 0.0) -> None:
+    def _set_dynamics(self, body: int, mat: MaterialProps, inertia: np.ndarray | None, *,
+                      geom: Geometry | None = None, zero_margin: bool = False) -> None:
+        """Material, contact settings (:func:`physreel.physics.contact.dynamics_settings`: rolling
+        resistance only for round bodies), damping and inertia of a body; ``geom`` None: the floor."""
         kw = dict(
-            lateralFriction=mat.friction,
-            rollingFriction=mat.rolling_friction,
-            spinningFriction=mat.spinning_friction,
-            restitution=mat.restitution,
+            dynamics_settings(geom, mat),
             linearDamping=self.scene.physics.linear_damping,
             angularDamping=self.scene.physics.angular_damping,
-            contactProcessingThreshold=processing_threshold,
             physicsClientId=self.client,
         )
         if inertia is not None:
@@ -305,7 +314,11 @@ class World:
         return ev
 
     def step(self) -> None:
-        """Advance one physics step (``1 / rate`` s), running the controllers around it."""
+        """Advance one physics step (``dt`` s), running the controllers around it.  At every
+        frame boundary the solver iterations follow the mass ratios in contact
+        (:class:`.stepping.SolverTuner`)."""
+        if self.solver is not None and self.step_index % self.steps_per_frame == 0:
+            self.solver.update(self)
         for ctl in self.controllers:
             ctl.before_step(self)
         self.p.stepSimulation(physicsClientId=self.client)
@@ -338,21 +351,3 @@ class World:
             out[b.name] = (pos, quat, np.asarray(v), np.asarray(w))
         return out
 
-
-def _part_file(mesh) -> Path:
-    """An OBJ file of one convex collision part, in the cache, named by its content hash."""
-    from ..assets.collision import default_cache_dir
-
-    v = np.ascontiguousarray(mesh.vertices, dtype=np.float64)
-    f = np.ascontiguousarray(mesh.faces, dtype=np.int64)
-    key = hashlib.sha256(v.tobytes() + f.tobytes()).hexdigest()[:24]
-    folder = default_cache_dir() / "parts"
-    path = folder / f"{key}.obj"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        lines = [f"v {x!r} {y!r} {z!r}" for x, y, z in v.tolist()]
-        lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in f.tolist()]
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-    return path

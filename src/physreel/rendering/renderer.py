@@ -140,7 +140,7 @@ class SceneRenderer:
         texture = look.texture
         prims = []
         for m in geom.visual:
-            has_own_look = getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind == "mesh"
+            has_own_look = getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind in ("mesh", "compound")
             if texture is not None:
                 prims.append(self._textured_primitive(m, mat, texture, look.texture_scale))
             elif has_own_look and look.keep_mesh_look:

@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .keyframes import Keyframes
+from .compose import named_objects
+from .keyframes import Easing, Keyframes
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -38,6 +39,7 @@ __all__ = [
     "Release",
     "SetVelocity",
     "SliderJoint",
+    "Spin",
     "SpringJoint",
     "Torque",
     "reference_problems",
@@ -72,11 +74,16 @@ class Breakable(Model):
     pieces : int
         Voronoi seeds of the pre-fracture (see :func:`physreel.assets.fracture.fracture`); a
         thin-walled, non-convex object gives more pieces than seeds.
+    crush_force : float or None, N
+        The object is also crushed (shatters) when the force squeezing it (half the total
+        normal force of its contacts), averaged over 0.1 s, exceeds this: a sustained load,
+        not an impact (a can under a press, a cup under a stack of weights).
     """
 
     threshold: PositiveFloat | None = None
     speed: PositiveFloat | None = None
     pieces: Annotated[int, Field(ge=1, le=500)] = 12
+    crush_force: PositiveFloat | None = None
 
     @model_validator(mode="after")
     def _one_rule(self) -> Breakable:
@@ -102,16 +109,40 @@ BreakableField = Annotated[Breakable | None, BeforeValidator(_breakable_shorthan
 
 
 # --------------------------------------------------------------------------------- kinematic
-class Kinematic(Model):
-    """The object follows keyed poses exactly, pushing dynamic objects out of its way.
+class Spin(Model):
+    """Constant rotation: ``speed`` degrees per second (right-handed about ``axis``) about the
+    line along ``axis`` through ``center`` (default: the object's position).  Axis and centre
+    are world coordinates at t = 0, or the parent's frame for an object with a parent."""
 
-    ``keys``: position (metres, world) and ``rotation`` (degrees, extrinsic XYZ) or
-    ``quaternion`` keys with easing (see :mod:`physreel.scene.keyframes`); channels a key
-    leaves out are interpolated among the keys that give them, and an object whose keys give
-    no position (or orientation) keeps its initial one.  Gravity and contacts do not move it.
+    speed: Finite
+    axis: Vec3 = (0.0, 0.0, 1.0)
+    center: Vec3 | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Spin:
+        _nonzero(self.axis, "spin axis")
+        return self
+
+
+class Kinematic(Model):
+    """The object follows a scripted motion exactly, pushing and carrying dynamic objects.
+
+    ``keys``: position (metres) and ``rotation`` (degrees, extrinsic XYZ) or ``quaternion``
+    keys (see :mod:`physreel.scene.keyframes`); channels a key leaves out are interpolated
+    among the keys that give them, and an object whose keys give no position (or orientation)
+    keeps its initial one.  ``easing`` is the easing of keys that name none (default
+    ``linear``: constant speed between keys).  ``spin`` turns it at a constant angular
+    velocity (after the keys).  ``parent`` (a kinematic or static object): the object moves
+    with it; its keys and spin are then in the parent's frame, and without keys it keeps its
+    initial pose relative to the parent (a stick on a turntable, a bucket on a crane).
+    Gravity and contacts do not move it; a ``release`` action lets it go: from then on it is
+    an ordinary dynamic object that keeps the velocity it had (a hand letting go).
     """
 
-    keys: Keyframes
+    keys: Keyframes | None = None
+    easing: Easing = "linear"
+    spin: Spin | None = None
+    parent: Annotated[str, Field(min_length=1)] | None = None
 
 
 # ------------------------------------------------------------------------------------ joints
@@ -124,8 +155,16 @@ class Motor(Model):
 
 
 class _JointBase(Model):
+    """``break_force`` (N) / ``break_torque`` (N·m): the joint breaks for good when the force
+    (torque) it transmits, averaged over 10 ms, exceeds it (see
+    :mod:`physreel.physics.joints`).  ``relative_to``: the joint's points (``anchor``,
+    ``anchor_b``) and ``axis`` are in that object's frame at t = 0."""
+
     a: Annotated[str, Field(min_length=1)]
     b: Annotated[str, Field(min_length=1)] | None = None
+    break_force: PositiveFloat | None = None
+    break_torque: PositiveFloat | None = None
+    relative_to: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _two_bodies(self) -> _JointBase:
@@ -133,6 +172,11 @@ class _JointBase(Model):
             raise ValueError(
                 f"a joint connects two different objects, got a = b = {self.a!r}; "
                 "leave 'b' out to attach the object to the world"
+            )
+        if self.break_torque is not None and self.type in ("ball", "spring"):
+            raise ValueError(
+                f"a {self.type} joint transmits no torque; 'break_torque' works on fixed, "
+                "hinge and slider joints (use 'break_force')"
             )
         return self
 
@@ -284,7 +328,9 @@ class SetVelocity(_ActionBase):
 
 
 class Release(_ActionBase):
-    """The object is held still where the scene puts it until ``time``, then moves freely."""
+    """Let go at ``time``.  A dynamic object is held still where the scene puts it until then
+    and then moves freely (with its scene ``velocity``); a kinematic object (keyed, spun,
+    carried by a parent) becomes dynamic and keeps the velocity it had."""
 
     type: Literal["release"] = "release"
 
@@ -332,8 +378,10 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
     """
     out: list[tuple[tuple, str]] = []
     objects = data.get("objects") if isinstance(data.get("objects"), list) else []
-    specs = {
-        o["name"]: o for o in objects if isinstance(o, dict) and isinstance(o.get("name"), str)
+    specs = named_objects(objects)  # (array copies by their own names)
+    actions = data.get("actions") if isinstance(data.get("actions"), list) else []
+    released_names = {
+        a.get("object") for a in actions if isinstance(a, dict) and a.get("type") == "release"
     }
 
     def static(name: str) -> bool:
@@ -354,15 +402,24 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
                 )
             )
         if o.get("breakable") not in (None, False) and (
-            o.get("static") or o.get("kinematic") is not None
+            o.get("static") or (o.get("kinematic") is not None and o.get("name") not in released_names)
         ):
             out.append(
                 (
                     (("objects", i, "breakable")),
                     "a static or kinematic object cannot be "
-                    "breakable; make it a dynamic object (remove 'static'/'kinematic')",
+                    "breakable; make it a dynamic object (remove 'static'/'kinematic'), or "
+                    "release the kinematic object with a 'release' action",
                 )
             )
+        out.extend(_parent_problems(i, o, specs, object_names))
+        shape = o.get("shape")
+        if isinstance(shape, dict) and shape.get("type") == "rope":
+            for key in ("start_object", "end_object"):
+                name = shape.get(key)
+                if isinstance(name, str) and (name not in specs or name == o.get("name")):
+                    out.append((("objects", i, "shape", key), _unknown(name, object_names, "rope end")
+                                if name != o.get("name") else "a rope cannot be tied to itself"))
 
     joints = data.get("joints") if isinstance(data.get("joints"), list) else []
     for i, j in enumerate(joints):
@@ -387,7 +444,6 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
                 )
             )
 
-    actions = data.get("actions") if isinstance(data.get("actions"), list) else []
     released: set[str] = set()
     for i, act in enumerate(actions):
         if not isinstance(act, dict):
@@ -399,13 +455,14 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
             out.append((("actions", i, "object"), _unknown(name, object_names, "action")))
             continue
         kind = act.get("type")
-        if static(name) or kinematic(name):
+        if static(name) or (kinematic(name) and kind != "release"):
             what = "static" if static(name) else "kinematic"
+            hint = "" if static(name) else " (a kinematic object takes a 'release' first)"
             out.append(
                 (
                     ("actions", i, "object"),
                     f"action '{kind}' on '{name}', which is {what}: "
-                    "actions move dynamic objects only",
+                    f"actions move dynamic objects only{hint}",
                 )
             )
         if kind == "release":
@@ -419,3 +476,27 @@ def reference_problems(data: dict, object_names: list[str]) -> list[tuple[tuple,
                 )
             released.add(name)
     return out
+
+
+def _parent_problems(i: int, o: dict, specs: dict, object_names: list[str]) -> list[tuple[tuple, str]]:
+    """A kinematic parent must exist, be kinematic or static, and not lead back to the child."""
+    kin = o.get("kinematic")
+    parent = kin.get("parent") if isinstance(kin, dict) else None
+    if not isinstance(parent, str):
+        return []
+    loc = ("objects", i, "kinematic", "parent")
+    if parent not in specs:
+        return [(loc, _unknown(parent, object_names, "kinematic parent"))]
+    p = specs[parent]
+    if not p.get("static") and p.get("kinematic") is None:
+        return [(loc, f"parent '{parent}' is a dynamic object; a parent must be kinematic or "
+                      "static (make it kinematic with keys or a spin)")]
+    seen, node = {o.get("name")}, parent
+    while isinstance(node, str) and node in specs:
+        if node in seen:
+            return [(loc, f"parents form a loop through '{node}'; a parent cannot be its own "
+                          "descendant")]
+        seen.add(node)
+        k = specs[node].get("kinematic")
+        node = k.get("parent") if isinstance(k, dict) else None
+    return []

@@ -287,14 +287,15 @@ class Keyframe(_Model):
     ``time`` in seconds; ``position`` in metres; orientation as ``rotation`` (degrees,
     extrinsic XYZ) or ``quaternion`` (``[x, y, z, w]``), not both.  A key may leave a channel
     out: each channel is interpolated among the keys that give it.  ``easing`` shapes the
-    segment from this key to the next.
+    segment from this key to the next; unset, the keys' default applies (``kinematic.easing``,
+    ``linear`` for kinematic objects: constant speed between keys).
     """
 
     time: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     position: Vec3 | None = None
     rotation: Vec3 | None = None
     quaternion: Vec4 | None = None
-    easing: Easing = "smooth"
+    easing: Easing | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Keyframe:
@@ -342,9 +343,9 @@ class Velocity(NamedTuple):
     angular: np.ndarray
 
 
-def _channel(keys: Sequence[Any], attr: str) -> tuple[list[float], list[Any], list[str]]:
+def _channel(keys: Sequence[Any], attr: str, easing: str) -> tuple[list[float], list[Any], list[str]]:
     sel = [k for k in keys if getattr(k, attr, None) is not None]
-    return [k.time for k in sel], [getattr(k, attr) for k in sel], [k.easing for k in sel]
+    return [k.time for k in sel], [getattr(k, attr) for k in sel], [k.easing or easing for k in sel]
 
 
 def sample_keyed_pose(
@@ -352,6 +353,7 @@ def sample_keyed_pose(
     t: float | np.ndarray,
     default_position: Sequence[float] | np.ndarray = (0.0, 0.0, 0.0),
     default_quaternion: Sequence[float] | np.ndarray = (0.0, 0.0, 0.0, 1.0),
+    easing: str = "smooth",
 ) -> Pose:
     """Pose of a keyed object at time(s) ``t``.
 
@@ -364,6 +366,8 @@ def sample_keyed_pose(
         Used when no key gives a position (e.g. the object's initial position).
     default_quaternion : (4,) float, ``[x, y, z, w]``
         Used when no key gives an orientation.
+    easing : str
+        The easing of keys that name none.
 
     Returns
     -------
@@ -375,7 +379,7 @@ def sample_keyed_pose(
     tq = np.atleast_1d(np.asarray(t, dtype=np.float64))
     m = tq.shape[0]
 
-    times, values, easings = _channel(keys, "position")
+    times, values, easings = _channel(keys, "position", easing)
     if times:
         position = interpolate_vectors(times, values, tq, easings)
     else:
@@ -390,7 +394,7 @@ def sample_keyed_pose(
         q = np.asarray(default_quaternion, dtype=np.float64)
         quaternion = np.tile(q / np.linalg.norm(q), (m, 1))
     elif all(getattr(k, "rotation", None) is not None for k in rot_keys):
-        times, values, easings = _channel(rot_keys, "rotation")
+        times, values, easings = _channel(rot_keys, "rotation", easing)
         angles = interpolate_vectors(times, values, tq, easings)
         quaternion = quat_from_euler_degrees(angles)
     else:
@@ -401,7 +405,7 @@ def sample_keyed_pose(
             for k in rot_keys
         ]
         quaternion = interpolate_rotations(
-            [k.time for k in rot_keys], np.asarray(quats), tq, [k.easing for k in rot_keys]
+            [k.time for k in rot_keys], np.asarray(quats), tq, [k.easing or easing for k in rot_keys]
         )
     if scalar:
         return Pose(position[0], quaternion[0])
@@ -414,6 +418,7 @@ def keyed_velocity(
     dt: float,
     default_position: Sequence[float] | np.ndarray = (0.0, 0.0, 0.0),
     default_quaternion: Sequence[float] | np.ndarray = (0.0, 0.0, 0.0, 1.0),
+    easing: str = "smooth",
 ) -> Velocity:
     """Velocity that carries a keyed object from its pose at ``t`` to its pose at ``t + dt``.
 
@@ -429,7 +434,7 @@ def keyed_velocity(
     t : float or (M,) float, seconds
         One time, or every step time at once (much faster than one call per step).
     dt : float, seconds, > 0 (the physics step)
-    default_position, default_quaternion
+    default_position, default_quaternion, easing
         As in :func:`sample_keyed_pose`.
 
     Returns
@@ -444,7 +449,7 @@ def keyed_velocity(
     t0 = np.atleast_1d(np.asarray(t, dtype=np.float64))
     m = t0.shape[0]
     poses = sample_keyed_pose(
-        keys, np.concatenate([t0, t0 + dt]), default_position, default_quaternion
+        keys, np.concatenate([t0, t0 + dt]), default_position, default_quaternion, easing
     )
     linear_v = (poses.position[m:] - poses.position[:m]) / dt
     dq = quat_multiply(poses.quaternion[m:], quat_conjugate(poses.quaternion[:m]))

@@ -18,6 +18,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, SceneError
+from .compose import composition_problems, compound_parts, expand, named_objects, resolve_part_paths
 from .materials import PRESETS
 from .models import Scene
 from .yamlio import Positions, YamlSyntaxError, parse, position_of
@@ -90,7 +91,7 @@ def load_scene_data(
     problems = _dedupe(problems)
     if problems or scene is None:
         raise SceneError(source, sorted(problems, key=lambda p: (p.line or 0, p.path)))
-    scene = _resolve_paths(scene, base)
+    scene = expand(_resolve_paths(scene, base))  # arrays and relative_to, resolved
     object.__setattr__(scene, "__pydantic_private__", {"_source": source})
     return scene
 
@@ -271,6 +272,12 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
             if "material" in obj:
                 check_material(("objects", i, "material"), obj["material"])
             shape = obj.get("shape")
+            for k, part in compound_parts(shape):  # a compound's parts: materials and mesh files
+                if "material" in part:
+                    check_material(("objects", i, "shape", "parts", k, "material"), part["material"])
+                ps = part.get("shape")
+                if isinstance(ps, dict) and ps.get("type") == "mesh" and isinstance(ps.get("file"), str):
+                    _check_file(base, ps["file"], ("objects", i, "shape", "parts", k, "shape", "file"), "mesh", add)
             if isinstance(shape, dict) and shape.get("type") == "mesh" and isinstance(shape.get("file"), str):
                 _check_file(base, shape["file"], ("objects", i, "shape", "file"), "mesh", add)
             if isinstance(shape, dict) and shape.get("type") == "mesh" and shape.get("collision") == "mesh" \
@@ -317,7 +324,7 @@ def _reference_checks(data: dict, positions: Positions) -> list[Problem]:
     """Names used by camera motions (and interactions) must be objects of the scene."""
     out: list[Problem] = []
     objects = data.get("objects") if isinstance(data.get("objects"), list) else []
-    names = [o.get("name") for o in objects if isinstance(o, dict) and isinstance(o.get("name"), str)]
+    names = list(named_objects(objects))  # array copies by their own names
     cams = data.get("cameras") if isinstance(data.get("cameras"), list) else []
     for i, cam in enumerate(cams):
         if not isinstance(cam, dict) or not isinstance(cam.get("motion"), list):
@@ -331,7 +338,7 @@ def _reference_checks(data: dict, positions: Positions) -> list[Problem]:
                                    + (f"; did you mean '{near[0]}'?" if near else f"; objects: {', '.join(names) or 'none'}"), line, col))
     from .interactions import reference_problems
 
-    for loc, msg in reference_problems(data, names):
+    for loc, msg in reference_problems(data, names) + composition_problems(data):
         line, col = position_of(positions, loc)
         out.append(Problem(format_loc(loc), msg, line, col))
     return out
@@ -365,6 +372,10 @@ def _resolve_paths(scene: Scene, base: Path) -> Scene:
         upd: dict[str, Any] = {}
         if o.shape.type == "mesh" and not os.path.isabs(o.shape.file):
             upd["shape"] = o.shape.model_copy(update={"file": str((base / o.shape.file).resolve())})
+        if o.shape.type == "compound":
+            shape = resolve_part_paths(o.shape, base)
+            if shape is not o.shape:
+                upd["shape"] = shape
         if o.texture and o.texture != "checker" and not os.path.isabs(o.texture):
             upd["texture"] = str((base / o.texture).resolve())
         if o.shape.type == "humanoid" and o.shape.skin and not os.path.isabs(o.shape.skin):

@@ -1,17 +1,25 @@
-"""Material presets.
+"""Material presets, read from the data table ``physreel/data/materials.csv``.
 
-A material is a physics part (density, friction, rolling/spinning friction, restitution) and a
-look (colour, roughness, metallic, opacity).  Bullet combines two bodies' values at a contact
+A material is a physics part (density, friction, rolling/spinning resistance, restitution) and
+a look (colour, roughness, metallic, opacity).  Bullet combines two bodies' values at a contact
 by *multiplying* them: the restitution of a contact is ``e_a * e_b`` and its friction
-``mu_a * mu_b``.  The values below are chosen with that rule in mind: the default floor
-(concrete) has restitution 0.9 and friction 0.9, so a rubber ball (0.85) bounces on it with
-``e = 0.765`` and a glass (0.4) with ``e = 0.36``.  Rolling friction is combined by Bullet as
-``rf_a * mu_b + rf_b * mu_a``.
+``mu_a * mu_b``.  The presets are chosen with that rule in mind: the default floor (concrete)
+has restitution 0.9 and friction 0.9, so a rubber ball (0.85) bounces on it with
+``e = 0.765`` and a glass (0.4) with ``e = 0.36``.
+
+Rolling and spinning resistance belong to *round* bodies (see
+:func:`physreel.physics.contact.rolling_radius`): a round body of material ``a`` rolling on a
+surface of friction ``mu_b`` feels a rolling-resistance force ``rolling_friction_a * mu_b``
+times the normal force (the same product rule), and a spinning-resistance torque
+``spinning_friction_a * r * mu_b`` times the normal force.  Flat bodies and the floor carry
+none, so a block's tipping and a box's sliding are plain Coulomb friction.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, replace
+from importlib import resources
 
 Color3 = tuple[float, float, float]
 
@@ -25,8 +33,13 @@ class MaterialProps:
     density : float, kg/m^3
     friction : float
         Coulomb friction coefficient (Bullet multiplies the two bodies' values).
-    rolling_friction, spinning_friction : float
-        Bullet rolling and spinning (torsional) friction coefficients.
+    rolling_friction : float, dimensionless
+        Rolling-resistance coefficient of a round body of this material on a surface of
+        friction 1 (resisting force / normal force); on a surface of friction ``mu`` it is
+        ``rolling_friction * mu``.  Real values are 0.001-0.02.  Unused by flat bodies.
+    spinning_friction : float, dimensionless
+        Torsional resistance of a round body of radius ``r``: a torque of
+        ``spinning_friction * r * mu`` times the normal force.  Unused by flat bodies.
     restitution : float
         Coefficient of restitution, 0..1 (Bullet multiplies the two bodies' values).
     color : (3,) float in 0..1, linear RGB base colour
@@ -59,19 +72,40 @@ class MaterialProps:
         return replace(self, **{k: v for k, v in kw.items() if v is not None})
 
 
-PRESETS: dict[str, MaterialProps] = {
-    "rubber": MaterialProps(1100, 0.9, 0.005, 0.005, 0.85, (0.75, 0.12, 0.10), 0.85, class_name="rubber"),
-    "wood": MaterialProps(700, 0.5, 0.003, 0.003, 0.5, (0.62, 0.42, 0.24), 0.7, class_name="wood"),
-    "steel": MaterialProps(7850, 0.4, 0.001, 0.001, 0.6, (0.72, 0.73, 0.75), 0.35, metallic=0.6, class_name="metal"),
-    "glass": MaterialProps(2500, 0.4, 0.002, 0.002, 0.4, (0.80, 0.92, 0.96), 0.05, opacity=0.55, class_name="glass", breaks=True, break_speed=2.5),
-    "plastic": MaterialProps(1050, 0.35, 0.003, 0.003, 0.6, (0.15, 0.45, 0.85), 0.45, class_name="plastic"),
-    "ceramic": MaterialProps(2400, 0.5, 0.002, 0.002, 0.45, (0.93, 0.92, 0.88), 0.25, class_name="ceramic", breaks=True, break_speed=2.0),
-    "ice": MaterialProps(917, 0.03, 0.0005, 0.0005, 0.3, (0.82, 0.93, 1.0), 0.1, opacity=0.85, class_name="ice"),
-    "concrete": MaterialProps(2400, 0.9, 0.01, 0.01, 0.9, (0.55, 0.55, 0.53), 0.9, class_name="concrete"),
-    # The default of humanoids: the body's density, a firm grip, and a restitution that sends a
-    # football (rubber) off a kick at 1 + 0.4 x 0.85 = 1.34 x the foot's speed (1.1-1.6 measured).
-    "person": MaterialProps(985, 0.8, 0.01, 0.01, 0.4, (0.58, 0.5, 0.42), 0.6, class_name="person"),
-}
-"""The shipped presets, by name."""
+_FLOATS = ("density", "friction", "rolling_friction", "spinning_friction", "restitution",
+           "roughness", "metallic", "opacity", "break_speed")
+
+
+def load_presets(text: str) -> dict[str, MaterialProps]:
+    """Parse the preset table (CSV with a header row; lines starting with ``#`` are comments).
+
+    Parameters
+    ----------
+    text : str
+        The table; columns ``name`` and every :class:`MaterialProps` field but ``breaks``
+        (a material breaks by default when its ``break_speed`` is above 0); ``color`` is
+        three numbers in 0..1 separated by spaces.
+
+    Returns
+    -------
+    dict name -> MaterialProps, in table order.
+    """
+    rows = csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    out: dict[str, MaterialProps] = {}
+    for row in rows:
+        values = {k: float(row[k]) for k in _FLOATS}
+        color = tuple(float(c) for c in row["color"].split())
+        if len(color) != 3:
+            raise ValueError(f"material {row['name']!r}: color needs three numbers, got {row['color']!r}")
+        out[row["name"]] = MaterialProps(
+            color=color, class_name=row["class_name"], breaks=values["break_speed"] > 0, **values
+        )
+    return out
+
+
+PRESETS: dict[str, MaterialProps] = load_presets(
+    resources.files("physreel").joinpath("data/materials.csv").read_text(encoding="utf-8")
+)
+"""The shipped presets, by name (from ``physreel/data/materials.csv``)."""
 
 DEFAULT_MATERIAL = "plastic"

@@ -24,6 +24,7 @@ from pydantic_core import core_schema
 
 from ..colors import parse_color
 from .camera_motion import CameraMotion
+from .hollow import Basket, Bowl, Cup, OpenBox, Rope, Tube
 from .interactions import Action, BreakableField, Joint, Kinematic
 from .people import Attach, Humanoid, LookKey, MotionClip, RagdollSpec
 
@@ -119,7 +120,48 @@ class MeshShape(Model):
         return self
 
 
-_SHAPES: list[type[Model]] = [Box, Sphere, Cylinder, Capsule, Cone, MeshShape, Humanoid]
+_PART_SHAPES: list[type[BaseModel]] = [Box, Sphere, Cylinder, Capsule, Cone, MeshShape, Tube, OpenBox, Cup, Bowl, Basket]
+PartShape = Annotated[Union[tuple(_PART_SHAPES)], Field(discriminator="type")]  # noqa: UP007 - built from a list
+"""A shape that can be a part of a compound (any shape but a compound)."""
+
+
+class CompoundPart(Model):
+    """One part of a compound object: a shape placed in the compound's frame.
+
+    ``position`` (m) and ``rotation`` (degrees, extrinsic XYZ) or ``quaternion`` place the
+    part's own frame (the centre of its bounding box, or a mesh's origin) in the compound's
+    frame.  ``material`` (default: the object's), ``density``, ``mass`` (kg, instead of
+    density x volume) and ``color`` are the part's own.
+    """
+
+    shape: PartShape
+    position: Vec3 = (0.0, 0.0, 0.0)
+    rotation: Vec3 | None = None
+    quaternion: Vec4 | None = None
+    material: str | None = None
+    density: PositiveFloat | None = None
+    mass: PositiveFloat | None = None
+    color: Color | None = None
+
+    @model_validator(mode="after")
+    def _one_orientation(self) -> CompoundPart:
+        if self.rotation is not None and self.quaternion is not None:
+            raise ValueError("give either 'rotation' (degrees, XYZ) or 'quaternion' ([x, y, z, w]), not both")
+        if self.density is not None and self.mass is not None:
+            raise ValueError("give either 'density' or 'mass' for a part, not both")
+        return self
+
+
+class Compound(Model):
+    """One rigid body made of several parts (a mug with a handle, a kettlebell, a table):
+    one mass, one centre of mass, one inertia, breakable as a whole.  The object's origin is
+    the frame its parts are placed in."""
+
+    type: Literal["compound"] = "compound"
+    parts: Annotated[list[CompoundPart], Field(min_length=1)]
+
+
+_SHAPES: list[type[BaseModel]] = [*_PART_SHAPES, Compound, Rope, Humanoid]
 """Every shape model the scene format accepts (see :func:`register_shape`)."""
 
 Shape = Annotated[Union[tuple(_SHAPES)], Field(discriminator="type")]  # noqa: UP007 - built from a list
@@ -143,8 +185,42 @@ class MaterialSpec(Model):
 
 
 # ---------------------------------------------------------------------------------- objects
+class ArraySpec(Model):
+    """Copies of an object in a row (``count: 10, offset: [0.03, 0, 0]``) or a grid
+    (``count: [4, 3], offset: [[0.1, 0, 0], [0, 0.1, 0]]``): copy ``(i, j)`` sits at the
+    object's position plus ``i`` times the first offset plus ``j`` times the second (metres, in
+    the frame of ``position``).  Copies are named ``<name>_<i>`` (``<name>_<i>_<j>`` for a
+    grid), numbers zero-padded to the same width; the object itself is replaced by them."""
+
+    count: Annotated[int, Field(ge=1, le=10000)] | list[Annotated[int, Field(ge=1, le=10000)]]
+    offset: Vec3 | list[Vec3]
+
+    @model_validator(mode="after")
+    def _dims(self) -> ArraySpec:
+        counts = self.count if isinstance(self.count, list) else [self.count]
+        offsets = self.offset if isinstance(self.offset, list) else [self.offset]
+        if not 1 <= len(counts) <= 3 or len(counts) != len(offsets):
+            raise ValueError(
+                f"give one offset per count (a row: count: N, offset: [dx, dy, dz]; a grid: "
+                f"count: [N, M], offset: [[...], [...]]), got {len(counts)} count(s) and "
+                f"{len(offsets)} offset(s)"
+            )
+        return self
+
+    @property
+    def counts(self) -> list[int]:
+        return self.count if isinstance(self.count, list) else [self.count]
+
+    @property
+    def offsets(self) -> list[Vec3]:
+        return self.offset if isinstance(self.offset, list) else [self.offset]
+
+
 class ObjectSpec(Model):
-    """One rigid object."""
+    """One rigid object.
+
+    ``relative_to``: ``position`` and ``rotation``/``quaternion`` are in that object's frame
+    (as it is at t = 0), so a rig moves as one; ``array`` makes copies of the object."""
 
     name: Annotated[str, Field(min_length=1)]
     shape: Shape
@@ -174,6 +250,8 @@ class ObjectSpec(Model):
     look: list[LookKey] = []
     ragdoll: RagdollSpec | None = None
     attach: Attach | None = None
+    relative_to: Annotated[str, Field(min_length=1)] | None = None
+    array: ArraySpec | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -273,8 +351,14 @@ class Ground(Model):
 
 
 class Physics(Model):
-    """Simulation settings. ``rate`` is the physics step rate in Hz; it must be a whole
-    multiple of the scene's fps so that every frame is an integer number of steps."""
+    """Simulation settings. ``rate`` is the base physics step rate in Hz; it must be a whole
+    multiple of the scene's fps so that every frame is an integer number of steps.
+
+    ``substeps``: physics steps per base step; ``auto`` chooses them from the scene's sizes and
+    speeds so that fast, small or thin things do not pass through each other and narrow
+    standing bodies tip at the right push (:mod:`physreel.physics.stepping`).
+    ``adaptive_solver``: raise the solver iterations above ``solver_iterations`` while a heavy
+    body rests on a much lighter one."""
 
     rate: Annotated[int, Field(ge=30, le=10000)] = 240
     solver_iterations: Annotated[int, Field(ge=1, le=1000)] = 50
@@ -282,6 +366,8 @@ class Physics(Model):
     linear_damping: NonNegFloat = 0.0
     angular_damping: NonNegFloat = 0.0
     sleeping: bool = False
+    substeps: Literal["auto"] | Annotated[int, Field(ge=1, le=64)] = "auto"
+    adaptive_solver: bool = True
 
 
 class _Registered:
