@@ -126,7 +126,7 @@ def _kinematic_part(world: World, ps: PersonSetup, bone: int, pos: np.ndarray, q
         kw["collisionFrameOrientations"].append(s.quaternion.tolist())
     shape = p.createCollisionShapeArray(**kw, physicsClientId=c)
     bid = p.createMultiBody(0.0, shape, basePosition=pos.tolist(), baseOrientation=quat.tolist(), physicsClientId=c)
-    _set_material(world, bid, -1, ps.material)
+    _set_material(world, bid, -1, ps.material, _rolling_radius(ps.rig, bone))
     body = Body(ps.part_name(bone), bid, float(ps.rig.masses[bone]), False, ps.material, np.eye(4), np.eye(4),
                 geom=part_geometry(ps.rig, bone, ps.drawn), parent=None if bone == 0 else ps.name,
                 part_of=None if bone == 0 else ps.name)
@@ -136,10 +136,18 @@ def _kinematic_part(world: World, ps: PersonSetup, bone: int, pos: np.ndarray, q
     return body
 
 
-def _set_material(world: World, body: int, link: int, mat: MaterialProps) -> None:
+def _rolling_radius(rig: Rig, bone: int) -> float:
+    """The radius a body part rolls on (m): its largest capsule or sphere, 0 for a box (the
+    rule of :func:`physreel.physics.contact.rolling_radius`)."""
+    return max((float(s.size[0]) for s in rig.shapes[bone] if s.kind in ("capsule", "sphere")), default=0.0)
+
+
+def _set_material(world: World, body: int, link: int, mat: MaterialProps, radius: float) -> None:
+    """Contact settings of one part; ``rolling_friction`` is the dimensionless coefficient of
+    every material, turned into Bullet's lever by the part's rolling radius."""
     world.p.changeDynamics(
-        body, link, lateralFriction=mat.friction, rollingFriction=mat.rolling_friction,
-        spinningFriction=mat.spinning_friction, restitution=mat.restitution, linearDamping=0.0,
+        body, link, lateralFriction=mat.friction, rollingFriction=mat.rolling_friction * radius,
+        spinningFriction=mat.spinning_friction * radius, restitution=mat.restitution, linearDamping=0.0,
         angularDamping=0.0, contactProcessingThreshold=FLAT_CONTACT_THRESHOLD,
         physicsClientId=world.client,
     )
@@ -393,7 +401,7 @@ class HumanoidController(Controller):
         pos, quat, vel, ang = self._motion(world, person, world.step_index)
         rd = Ragdoll(p, c, ps.rig, pos, quat, vel, ang)
         for link in range(-1, ps.rig.num_bones - 1):
-            _set_material(world, rd.body, link, ps.material)
+            _set_material(world, rd.body, link, ps.material, _rolling_radius(ps.rig, link + 1))
         # A limp body lying still costs nothing once Bullet lets it sleep (1.5 ms a step awake).
         p.changeDynamics(rd.body, -1, activationState=p.ACTIVATION_STATE_ENABLE_SLEEPING, physicsClientId=c)
         held = self.attachments.release(world, person.name)  # before the parts they hang on go
