@@ -1,29 +1,42 @@
-"""The offscreen renderer: one GL context, meshes uploaded once, poses updated per frame.
+"""The offscreen renderer: meshes uploaded once, one geometry pass per frame for every output.
 
-Colours in scene files are sRGB (what you see on screen); pyrender shades in linear space and
-converts to sRGB at the end, so base colours are converted to linear here.
+A frame is drawn in up to four GL passes:
+
+1. shadow maps of the lights that cast shadows (colour only; shadow casters are the objects,
+   the floor casts no shadow),
+2. the geometry pass: one draw of the scene writing, into several render targets at once, the
+   lit colour, the instance id, the camera-frame normal and z-depth, and the motion of each
+   surface point to the next and the previous frame (exact, from the poses of those frames),
+3. the background (pixels no surface covers): sky colour, and the motion of points at
+   infinity,
+4. anti-aliasing of the colour image (:mod:`physreel.rendering.looks`).
+
+The images are rendered with rows top first (the projection flips y), so ``gl_FragCoord`` is
+the OpenCV pixel centre ``(u + 0.5, v + 0.5)`` and read-backs need no flip.  Depth is reversed
+(1 at the near plane, 0 at infinity) in a float buffer, which keeps objects resting on a floor
+from z-fighting with it.  Look tiers with multisampling draw the colour in a pass of its own:
+ground truth is never multisampled.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..assembly import Assembly, Look
+from ..assembly import Assembly
 from ..colors import srgb_to_linear
 from ..physics.trajectory import Trajectory
-from ..scene.materials import MaterialProps
-from ..scene.models import DirectionalLight, PointLight, Scene, SpotLight
-from .camera import CameraFrame, look_at
-from .gl import offscreen_renderer
+from .camera import GL_TO_CV, CameraFrame
+from .lights import default_lights, light_rig
+from .looks import get_look
+from .surfaces import floor_surface, object_surfaces
 
+__all__ = ["SceneRenderer", "default_lights"]
 
-def default_lights(scene: Scene) -> list:
-    """The rig used when a scene names no lights: a key sun with shadows, a fill, a rim."""
-    return [
-        DirectionalLight(direction=(-0.45, 0.6, -1.0), intensity=3.2, shadows=scene.render.shadows),
-        DirectionalLight(direction=(0.7, 0.3, -0.5), intensity=1.0),
-        DirectionalLight(direction=(0.1, -0.9, -0.35), intensity=0.8),
-    ]
+_NEAR = 0.01  # metres
+
+# Outputs of the geometry pass: name -> (internal format, GLSL define of the location)
+_ATTACHMENTS = {"color": "LOC_COLOR", "id": "LOC_ID", "geom": "LOC_GEOM", "next": "LOC_NEXT",
+                "prev": "LOC_PREV"}
 
 
 class SceneRenderer:
@@ -34,74 +47,52 @@ class SceneRenderer:
     assembly : Assembly
         The built scene: every object's meshes and look.
     trajectory : Trajectory
-        The bodies to draw (``trajectory.names``, the order of the pose arrays passed to
-        :meth:`set_poses`); bodies created during the simulation (fracture pieces) take their
-        geometry from ``trajectory.extra_geometry`` and the look of the object they came from.
+        The bodies to draw (``trajectory.names``, the order of the pose arrays; body ``i`` gets
+        segmentation id ``i + 2``); bodies created during the simulation (fracture pieces) take
+        their geometry from ``trajectory.extra_geometry`` and the look of the object they came
+        from.
     width, height : int
         Image size in pixels.
     focus : (centre (3,), radius) or None
-        Region where things happen, used to fit shadow maps (default: the whole scene).
+        Region where things happen (its size bounds spot lights' shadow depth ranges).
     """
 
-    def __init__(
-        self,
-        assembly: Assembly,
-        trajectory: Trajectory,
-        width: int,
-        height: int,
-        focus: tuple[np.ndarray, float] | None = None,
-    ):
-        from .gl import platform
+    def __init__(self, assembly: Assembly, trajectory: Trajectory, width: int, height: int,
+                 focus: tuple[np.ndarray, float] | None = None):
+        from .gl import context
 
-        platform()  # choose EGL/OSMesa before pyrender (and PyOpenGL) is first imported
-        import pyrender
+        self.ctx = context()
+        from .gpu_scene import GpuScene
 
-        from .pyrender_ext import BoundedScene
-
-        self._pyrender = pyrender
         scene = assembly.scene
         self.width, self.height = width, height
         self.names = list(trajectory.names)
-        self._r = offscreen_renderer(width, height)
-        try:
-            bg = list(srgb_to_linear(scene.background)) + [1.0]
-            self.pscene = BoundedScene(bg_color=bg, ambient_light=[scene.ambient * 0.3] * 3)
-            if focus is not None:
-                self.pscene.shadow_centroid = np.asarray(focus[0], dtype=np.float64)
-                self.pscene.shadow_scale = float(max(focus[1] * 2.0, 1.0))
-            self.ground_node = None
-            if assembly.ground is not None:
-                self._add_ground(assembly)
-            self.nodes = []
-            # People with a skin are drawn as their mesh, skinned per frame (set_poses(frame=));
-            # their physics parts have nothing to draw.
-            from .people import skin_material, skin_tracks
-
-            self.skins = skin_tracks(assembly, trajectory)
-            self._skin_materials = {}
-            for i, name in enumerate(self.names):
-                built = assembly[trajectory.root_of(name)]
-                geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
-                if name in self.skins:
-                    mat = skin_material(pyrender, self.skins[name].skin, self._material(built.material))
-                    self._skin_materials[name] = mat
-                    node = self.pscene.add(self._skin_mesh(i, 0, trajectory.pose_matrix(0, i)), name=name)
-                elif not geom.visual:
-                    node = None
-                else:
-                    node = self.pscene.add(self._object_mesh(geom, built.material, built.look), name=name)
-                self.nodes.append(node)
-            self._add_lights(scene.lights if scene.lights is not None else default_lights(scene))
-            self._cam_node = None
-            self._cam_fov = None
-            self.shadows = any(
-                getattr(light, "shadows", False)
-                for light in (scene.lights if scene.lights is not None else default_lights(scene))
-            )
-            self.antialias = scene.render.antialias
-        except Exception:
-            self.close()
-            raise
+        self.n = len(self.names)
+        self.look = get_look(scene.render.look, scene.render.antialias)
+        surfaces = []
+        for i, name in enumerate(self.names):
+            built = assembly[trajectory.root_of(name)]
+            geom = assembly[name].geometry if name in assembly.objects else trajectory.extra_geometry[name]
+            surfaces += object_surfaces(geom, built.look, i, i + 2)
+        g = assembly.ground
+        self.checker = None
+        if g is not None:
+            light, dark = g.colors
+            floor = floor_surface(g.size, slot=self.n)
+            if g.texture == "checker":
+                self.checker = (srgb_to_linear(light), srgb_to_linear(dark), g.checker_size)
+            else:
+                floor.base_color[:3] = srgb_to_linear(light)
+            surfaces.append(floor)
+        centre, radius = focus if focus is not None else (np.zeros(3), 2.0)
+        lights = scene.lights if scene.lights is not None else default_lights(scene)
+        self.rig = light_rig(lights, np.asarray(centre, dtype=np.float64), float(max(radius * 2.0, 1.0)))
+        self.background = np.array([*srgb_to_linear(scene.background), 1.0], dtype=np.float32)
+        self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
+        self.scene = GpuScene(surfaces, self.n + 1)
+        self.floor_luts = self._floor_luts(g is not None)
+        self._poses = np.zeros((0, 4, 4))
+        self._present = None
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> SceneRenderer:
@@ -111,240 +102,341 @@ class SceneRenderer:
         self.close()
 
     def close(self) -> None:
-        if getattr(self, "_r", None) is not None:
-            self._r.delete()
-            self._r = None
+        """Free this scene's buffers and textures (the GL context and its shaders stay)."""
+        if getattr(self, "scene", None) is not None:
+            self.ctx.make_current()
+            self.scene.delete()
+            for t in self.floor_luts:
+                t.delete()
+            self.scene = None
 
-    # ------------------------------------------------------------------ building
-    def _material(self, mat: MaterialProps, base_texture=None):
-        pr = self._pyrender
-        color = list(srgb_to_linear(mat.color)) + [float(mat.opacity)]
-        return pr.MetallicRoughnessMaterial(
-            baseColorFactor=color,
-            metallicFactor=float(mat.metallic),
-            roughnessFactor=float(max(mat.roughness, 0.04)),
-            alphaMode="BLEND" if mat.opacity < 1.0 else "OPAQUE",
-            baseColorTexture=base_texture,
-            doubleSided=False,
-        )
+    def _floor_luts(self, has_floor: bool) -> list:
+        """Textures of the floor's tabulated directional lighting (floor_lighting), or []."""
+        from .floor_lighting import LUT_SIZE, floor_tables
+        from .glutil import Texture2D, gl
 
-    def _object_mesh(self, geom, mat: MaterialProps, look: Look):
-        """pyrender mesh of one object.
-
-        A mesh file keeps its own textures, vertex colours and PBR factors unless the object
-        sets ``color`` or ``texture``.  ``texture`` ("checker" or an image file) is mapped with
-        the mesh's UVs when it has them, else projected along each face's dominant axis with
-        one texture tile per ``texture_scale`` metres.
-        """
-        pr = self._pyrender
-        texture = look.texture
-        prims = []
-        for m in geom.visual:
-            has_own_look = getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind in ("mesh", "compound")
-            if texture is not None:
-                prims.append(self._textured_primitive(m, mat, texture, look.texture_scale))
-            elif has_own_look and look.keep_mesh_look:
-                prims.extend(pr.Mesh.from_trimesh(m, smooth=True).primitives)
-            else:
-                prims.extend(pr.Mesh.from_trimesh(m, material=self._material(mat), smooth=True).primitives)
-        return pr.Mesh(prims)
-
-    def _textured_primitive(self, m, mat: MaterialProps, texture: str, scale: float | None):
-        pr = self._pyrender
-        from .textures import load_texture
-
-        img = load_texture(texture, mat.color)
-        faces = np.asarray(m.faces)
-        corners = np.asarray(m.vertices, dtype=np.float64)[faces]  # (F, 3, 3)
-        normals = np.asarray(m.vertex_normals, dtype=np.float32)[faces]
-        uv_src = getattr(m.visual, "uv", None)
-        if uv_src is not None and len(uv_src) == len(m.vertices):
-            uv = np.asarray(uv_src, dtype=np.float32)[faces]
-        else:
-            tile = scale or float(max(np.ptp(m.vertices, axis=0).max(), 1e-6)) / 2.0
-            axis = np.abs(np.asarray(m.face_normals)).argmax(axis=1)  # dominant axis per face
-            keep = np.array([[1, 2], [0, 2], [0, 1]])[axis]  # the two other coordinates
-            uv = np.take_along_axis(corners, keep[:, None, :].repeat(3, 1), axis=2) / tile
-        sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
-        tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
-        white = MaterialProps(**{**mat.__dict__, "color": (1.0, 1.0, 1.0)})
-        return pr.Primitive(positions=corners.reshape(-1, 3).astype(np.float32), normals=normals.reshape(-1, 3),
-                            texcoord_0=uv.reshape(-1, 2).astype(np.float32),
-                            indices=np.arange(len(faces) * 3, dtype=np.uint32).reshape(-1, 3),
-                            material=self._material(white, base_texture=tex))
-
-    def _add_ground(self, assembly: Assembly) -> None:
-        pr = self._pyrender
-        g = assembly.ground
-        half = g.size / 2.0
-        v = np.array(
-            [[-half, -half, 0], [half, -half, 0], [half, half, 0], [-half, half, 0]],
-            dtype=np.float32,
-        )
-        uv = (v[:, :2] / (2.0 * g.checker_size)).astype(
-            np.float32
-        )  # one texture period = 2 squares
-        f = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)
-        n = np.tile(np.array([[0, 0, 1]], dtype=np.float32), (4, 1))
-        from .textures import checker_image
-
-        tex = None
-        if g.texture == "checker":
-            img = checker_image(*(np.asarray(c) for c in g.colors), 256)
-            sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
-            tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
-            color = [1.0, 1.0, 1.0, 1.0]
-        else:
-            color = list(srgb_to_linear(g.colors[0])) + [1.0]
-        material = pr.MetallicRoughnessMaterial(
-            baseColorFactor=color, baseColorTexture=tex, metallicFactor=0.0, roughnessFactor=0.85
-        )
-        prim = pr.Primitive(positions=v, normals=n, texcoord_0=uv, indices=f, material=material)
-        self.ground_node = self.pscene.add(pr.Mesh([prim]), name="__ground__")
-
-    def _add_lights(self, lights) -> None:
-        pr = self._pyrender
-        for light in lights:
-            color = list(srgb_to_linear(light.color))
-            if isinstance(light, DirectionalLight):
-                d = np.asarray(light.direction, dtype=np.float64)
-                pose = _light_pose(-d * 10.0, np.zeros(3))
-                pl = pr.DirectionalLight(color=color, intensity=light.intensity)
-                _clamped_shadow_texture(pl, light.shadows)
-                self.pscene.add(pl, pose=pose)
-            elif isinstance(light, PointLight):
-                pose = np.eye(4)
-                pose[:3, 3] = light.position
-                self.pscene.add(
-                    pr.PointLight(color=color, intensity=light.intensity, range=light.range),
-                    pose=pose,
-                )
-            elif isinstance(light, SpotLight):
-                pose = _light_pose(np.asarray(light.position), np.asarray(light.look_at))
-                pl = pr.SpotLight(
-                    color=color,
-                    intensity=light.intensity,
-                    range=light.range,
-                    innerConeAngle=np.radians(min(light.inner_cone, light.outer_cone - 1e-3)),
-                    outerConeAngle=np.radians(light.outer_cone),
-                )
-                _clamped_shadow_texture(pl, light.shadows)
-                self.pscene.add(pl, pose=pose)
+        rig = self.rig
+        if not has_floor or not rig.dir_direction or rig.n_dir_shadow > 3:
+            return []
+        tables = floor_tables(rig.dir_direction, rig.dir_radiance, rig.n_dir_shadow, 0.85)
+        return [Texture2D(LUT_SIZE, LUT_SIZE, gl.GL_RGBA32F, image=t, filter_linear=True) for t in tables]
 
     # ------------------------------------------------------------------ per frame
-    def set_poses(self, poses: np.ndarray, present: np.ndarray | None = None, frame: int | None = None) -> None:
-        """Place the objects: ``poses`` (N, 4, 4) object-to-world, ``present`` (N,) bool;
-        ``frame`` (the Trajectory frame) reshapes skinned people."""
-        for i, node in enumerate(self.nodes):
-            if node is None:
-                continue
-            if frame is not None and self.names[i] in self.skins:
-                node.mesh = self._skin_mesh(i, frame, poses[i])
-            self.pscene.set_pose(node, poses[i])
-            node.mesh.is_visible = True if present is None else bool(present[i])
+    def set_poses(self, poses: np.ndarray, present: np.ndarray | None = None) -> None:
+        """Place the objects for :meth:`render_rgb` / :meth:`render_gt`: ``poses`` (N, 4, 4)
+        object-to-world, ``present`` (N,) bool."""
+        self._poses, self._present = np.asarray(poses, dtype=np.float64), present
 
-    def _skin_mesh(self, i: int, frame: int, pose: np.ndarray):
-        from .people import skin_primitive
-
-        name = self.names[i]
-        prim = skin_primitive(self._pyrender, self.skins[name], frame, pose, self._skin_materials[name])
-        return self._pyrender.Mesh([prim])
-
-    def _set_camera(self, cam: CameraFrame) -> None:
-        pr = self._pyrender
-        if self._cam_node is None or self._cam_fov != cam.yfov:
-            if self._cam_node is not None:
-                self.pscene.remove_node(self._cam_node)
-            camera = pr.PerspectiveCamera(
-                yfov=cam.yfov, aspectRatio=cam.width / cam.height, znear=0.01
-            )
-            self._cam_node = self.pscene.add(camera, pose=cam.camera_to_world_gl)
-            self._cam_fov = cam.yfov
-        else:
-            self.pscene.set_pose(self._cam_node, cam.camera_to_world_gl)
+    def render_rgb(self, cam: CameraFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Colour (H, W, 3) uint8 and z-depth (H, W) float32 metres (0 = none) at the poses of
+        :meth:`set_poses`."""
+        out = self.render(cam, self._poses, self._present, {"rgb", "gt"})
+        return out["rgb"], out["depth"]
 
     def render_gt(self, cam: CameraFrame) -> dict[str, np.ndarray]:
-        """Exact per-pixel truth from one float32 pass without anti-aliasing.
+        """Exact per-pixel truth (see :meth:`render`) at the poses of :meth:`set_poses`."""
+        out = self.render(cam, self._poses, self._present, {"gt"})
+        return {k: out[k] for k in ("depth", "segmentation", "normals")}
+
+    def render(self, cam: CameraFrame, poses: np.ndarray, present: np.ndarray | None, outputs: set[str], *,
+               prev: tuple[CameraFrame, np.ndarray] | None = None,
+               next_: tuple[CameraFrame, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Render one frame.
+
+        Parameters
+        ----------
+        cam : the camera at this frame
+        poses : (N, 4, 4) float object -> world; present : (N,) bool or None (all present)
+        outputs : any of ``rgb``, ``gt``, ``motion_next``, ``motion_prev``
+        prev, next_ : (camera, poses (N, 4, 4)) of the previous / next frame, needed for the
+            motion outputs
 
         Returns
         -------
-        dict with
-            depth : (H, W) float32, metres, z-depth along the camera axis; 0 = background
-            segmentation : (H, W) uint16 instance ids (0 background, 1 ground, k + 2 object k)
+        dict with, as requested:
+            rgb : (H, W, 3) uint8 sRGB, C-contiguous
+            depth : (H, W) float32 metres, z-depth along the camera axis; 0 = background
+            segmentation : (H, W) uint16 (0 background, 1 ground, k + 2 object k)
             normals : (H, W, 3) float32 unit normals in the OpenCV camera frame; 0 background
+            motion_next, motion_prev : (H, W, 4) float32: ``(dx, dy)`` pixels from this frame's
+                pixel centre to where its surface point is in the other frame, that point's
+                z-depth there (metres; <= 0 behind that camera), 0.  Background pixels carry
+                the motion of points at infinity (camera rotation) and the homogeneous depth
+                of that direction.
         """
-        pr = self._pyrender
-        self._set_camera(cam)
-        r = self._r._renderer
-        seg_map = {node: [float(i + 2), 0.0, 0.0] for i, node in enumerate(self.nodes) if node is not None}
-        if self.ground_node is not None:
-            seg_map[self.ground_node] = [1.0, 0.0, 0.0]
-        self._r.samples = 0
-        r.float_target = True
-        r.use_gt_programs(True)
-        try:
-            data, _ = self._r.render(self.pscene, flags=pr.RenderFlags.SEG, seg_node_map=seg_map)
-        finally:
-            r.float_target = False
-            r.use_gt_programs(False)
-        ids = np.rint(data[..., 0]).astype(np.uint16)
-        fg = ids > 0
-        depth = np.where(fg, data[..., 3], 0.0).astype(np.float32)
-        n_gl = oct_decode(data[..., 1:3])
-        normals = np.stack([n_gl[..., 0], -n_gl[..., 1], -n_gl[..., 2]], axis=-1)  # GL view -> OpenCV
-        normals[~fg] = 0.0
-        return {"depth": depth, "segmentation": ids, "normals": np.ascontiguousarray(normals, dtype=np.float32)}
+        from .glutil import gl
 
-    def render_rgb(self, cam: CameraFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Colour (H, W, 3) uint8 (C-contiguous) and z-depth (H, W) float32 metres (0 = none)."""
-        pr = self._pyrender
-        self._set_camera(cam)
-        self._r.samples = 4 if self.antialias else 0
-        flags = (
-            pr.RenderFlags.SHADOWS_DIRECTIONAL | pr.RenderFlags.SHADOWS_SPOT
-            if self.shadows
-            else pr.RenderFlags.NONE
-        )
-        color, depth = self._r.render(self.pscene, flags=flags)
-        return np.ascontiguousarray(color), np.ascontiguousarray(depth)
+        self.ctx.make_current()
+        n = self.n
+        eye = np.eye(4)[None]
+        model = np.concatenate([np.asarray(poses, dtype=np.float64).reshape(n, 4, 4), eye])
+        models_prev = np.concatenate([prev[1], eye]) if prev is not None and "motion_prev" in outputs else None
+        models_next = np.concatenate([next_[1], eye]) if next_ is not None and "motion_next" in outputs else None
+        live = np.ones(n + 1, dtype=bool)
+        if present is not None:
+            live[:n] = present
+        self.scene.set_poses(model, models_prev, models_next, live)
+        self.scene.bind()
+        self.ctx.clip_control(gl.GL_LOWER_LEFT, gl.GL_ZERO_TO_ONE)
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glDisable(gl.GL_BLEND)
+        want_rgb = "rgb" in outputs
+        shadow_maps = self._shadow_maps() if want_rgb else []
+        frame = _FrameMatrices(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
+        layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", "gt" in outputs),
+                                  ("geom", "gt" in outputs), ("next", "motion_next" in outputs),
+                                  ("prev", "motion_prev" in outputs)) if on]
+        result: dict[str, np.ndarray] = {}
+        if want_rgb and self.look.msaa:
+            color = self._geometry_pass(["color"], frame, shadow_maps, model, self.look.msaa)
+            resolved = self._target("resolved", [("color", gl.GL_RGBA8)])
+            gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, color.fbo)
+            gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, resolved.fbo)
+            gl.glBlitFramebuffer(0, 0, self.width, self.height, 0, 0, self.width, self.height,
+                                 gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+            result["rgb"] = resolved.read("color", gl.GL_RGB, np.uint8, 3)
+        if layout:
+            target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
+            if "color" in layout:
+                result["rgb"] = self._post_aa(target) if self.look.post_aa else target.read("color", gl.GL_RGB, np.uint8, 3)
+            if "id" in layout:
+                result["segmentation"] = target.read("id", gl.GL_RED_INTEGER, np.uint16, 1)
+                geom = target.read("geom", gl.GL_RGBA, np.float32, 4)
+                result["depth"] = np.ascontiguousarray(geom[..., 3])
+                result["normals"] = np.ascontiguousarray(geom[..., :3])
+            if "next" in layout:
+                result["motion_next"] = target.read("next", gl.GL_RGBA, np.float32, 4)
+            if "prev" in layout:
+                result["motion_prev"] = target.read("prev", gl.GL_RGBA, np.float32, 4)
+        return result
+
+    # ------------------------------------------------------------------ passes
+    def _target(self, name: str, colors: list[tuple[str, int]], samples: int = 0):
+        from .glutil import Target, gl
+
+        key = (name, self.width, self.height, tuple(colors), samples)
+        depth_format = gl.GL_DEPTH_COMPONENT32F
+        return self.ctx.target(key, lambda: Target(self.width, self.height, colors, samples=samples,
+                                                   depth_format=depth_format))
+
+    def _formats(self, layout: list[str]) -> list[tuple[str, int]]:
+        from .glutil import gl
+
+        fmt = {"color": gl.GL_RGBA8, "id": gl.GL_R16UI, "geom": gl.GL_RGBA32F, "next": gl.GL_RGBA32F,
+               "prev": gl.GL_RGBA32F}
+        return [(a, fmt[a]) for a in layout]
+
+    def _shadow_maps(self) -> list:
+        """Render each shadow map; returns its (depth, occupancy) textures by slot."""
+        from .glutil import Target, gl
+
+        maps = []
+        size = self.look.shadow_size
+        prog = self.ctx.program("shadow.vert", "shadow.frag", {})
+        prog.use()
+        gl.glEnable(gl.GL_CULL_FACE)
+        # Back faces only: a closed surface can then never shadow its own lit side (no acne).
+        gl.glCullFace(gl.GL_FRONT)
+        gl.glFrontFace(gl.GL_CCW)
+        gl.glDepthFunc(gl.GL_LESS)
+        casters = [g for g in self.scene.groups if not g.floor]
+        for slot, matrix in enumerate(self.rig.shadow_matrices):
+            target = self.ctx.target(("shadow", size, size, slot),
+                                     lambda: Target(size, size, [("occupancy", gl.GL_R8)],
+                                                    depth_format=gl.GL_DEPTH_COMPONENT32F))
+            target.bind()
+            target.clear("occupancy", (0.0,))
+            target.clear_depth()
+            # Casters stay off the outermost texels: lookups outside the map clamp to them (lit).
+            gl.glEnable(gl.GL_SCISSOR_TEST)
+            gl.glScissor(1, 1, size - 2, size - 2)
+            prog.mat4("u_light_proj", matrix)
+            for g in casters:
+                self.scene.draw(g)
+            gl.glDisable(gl.GL_SCISSOR_TEST)
+            maps.append((target.depth, target.textures["occupancy"]))
+        gl.glCullFace(gl.GL_BACK)
+        return maps
+
+    def _geometry_pass(self, layout: list[str], frame: _FrameMatrices, shadow_maps: list, model: np.ndarray,
+                       samples: int):
+        from .glutil import gl
+
+        target = self._target("geometry", self._formats(layout), samples)
+        target.bind()
+        for a in layout:
+            target.clear(a, self.background if a == "color" else (0.0, 0.0, 0.0, 0.0))
+        gl.glClearBufferfv(gl.GL_DEPTH, 0, np.zeros(1, dtype=np.float32))  # reversed depth: 0 = far
+        gl.glDepthFunc(gl.GL_GREATER)
+        gl.glFrontFace(gl.GL_CW)  # rows are flipped, so counter-clockwise faces appear clockwise
+        defines = {_ATTACHMENTS[a]: i for i, a in enumerate(layout)}
+        if "color" in layout:
+            defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts())
+            gl.glBlendFuncSeparatei(defines["LOC_COLOR"], gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA, gl.GL_ONE,
+                                    gl.GL_ZERO)
+        if "id" in layout:
+            defines["GROUND_TRUTH"] = 1
+        if "next" in layout:
+            defines["MOTION_NEXT"] = 1
+        if "prev" in layout:
+            defines["MOTION_PREV"] = 1
+        # Opaque objects first, the floor after them (its pixels hidden by objects then fail the
+        # depth test before shading), then blended surfaces.
+        groups = [g for g in self.scene.groups if not g.blend and not g.floor]
+        groups += [g for g in self.scene.groups if g.floor]
+        groups += self.scene.blend_order(frame.cam.position, model) if "color" in layout else \
+            [g for g in self.scene.groups if g.blend]
+        current = None
+        for g in groups:
+            d = dict(defines)
+            if "color" in layout and g.floor:
+                d["FLOOR"] = 1
+            if "color" in layout and g.floor and self.checker is not None:
+                d["FLOOR_CHECKER"] = 1
+            if "color" in layout and g.floor and self.floor_luts:
+                d["FLOOR_LUT"] = 1
+            if "color" in layout and g.texture is not None:
+                d["BASE_TEXTURE"] = 1
+            prog = self.ctx.program("surface.vert", "surface.frag", d)
+            if prog is not current:
+                current = prog.use()
+                self._uniforms(prog, frame, shadow_maps)
+            if g.texture is not None:
+                g.texture.bind(0)
+                prog.int("u_base_texture", 0)
+            if g.double_sided:
+                gl.glDisable(gl.GL_CULL_FACE)
+            else:
+                gl.glEnable(gl.GL_CULL_FACE)
+            if g.blend and "color" in layout:
+                gl.glEnablei(gl.GL_BLEND, defines["LOC_COLOR"])
+            else:
+                gl.glDisable(gl.GL_BLEND)
+            self.scene.draw(g)
+        gl.glDisable(gl.GL_BLEND)
+        if "next" in layout or "prev" in layout:
+            self._background(layout, defines, frame)
+        return target
+
+    def _background(self, layout: list[str], defines: dict, frame: _FrameMatrices) -> None:
+        from .glutil import gl
+
+        d = {k: v for k, v in defines.items() if k.startswith(("LOC_", "COLOR", "GROUND", "MOTION"))}
+        prog = self.ctx.program("screen.vert", "background.frag", d).use()
+        prog.vec("u_background", self.background)
+        if frame.next_ is not None:
+            prog.mat3("u_next_homography", frame.homography(frame.next_))
+        if frame.prev is not None:
+            prog.mat3("u_prev_homography", frame.homography(frame.prev))
+        gl.glDepthFunc(gl.GL_GEQUAL)
+        gl.glDepthMask(gl.GL_FALSE)
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glBindVertexArray(self.ctx.empty_vao)
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        gl.glDepthMask(gl.GL_TRUE)
+        self.scene.bind()
+
+    def _post_aa(self, source) -> np.ndarray:
+        """Anti-alias the colour attachment of ``source`` (see glsl/post_aa.frag); (H, W, 3) uint8."""
+        from .glutil import Target, gl
+
+        out = self.ctx.target(("post_aa", self.width, self.height),
+                              lambda: Target(self.width, self.height, [("color", gl.GL_RGBA8)],
+                                             depth_format=gl.GL_DEPTH_COMPONENT32F))
+        out.bind()
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glDisable(gl.GL_BLEND)
+        gl.glBindVertexArray(self.ctx.empty_vao)
+        source.textures["color"].bind(0)
+        # 1. copy the colour, depth 1 where the contrast calls for anti-aliasing, else 0
+        gl.glDepthFunc(gl.GL_ALWAYS)
+        mask = self.ctx.program("screen.vert", "post_aa.frag", {"EDGE_MASK": 1}).use()
+        mask.int("u_color", 0)
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        # 2. the edge search, only where the mark passes the depth test (the triangle is at 0)
+        gl.glDepthFunc(gl.GL_LESS)
+        gl.glDepthMask(gl.GL_FALSE)
+        resolve = self.ctx.program("screen.vert", "post_aa.frag", {}).use()
+        resolve.int("u_color", 0)
+        resolve.vec("u_texel", (1.0 / self.width, 1.0 / self.height))
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        gl.glDepthMask(gl.GL_TRUE)
+        return out.read("color", gl.GL_RGB, np.uint8, 3)
+
+    def _uniforms(self, prog, frame: _FrameMatrices, shadow_maps: list) -> None:
+        prog.mat4("u_view_proj", frame.view_proj)
+        prog.mat4("u_w2c", frame.cam.world_to_camera)
+        if frame.next_ is not None:
+            prog.mat4("u_next_pix", frame.pixel_projection(frame.next_))
+        if frame.prev is not None:
+            prog.mat4("u_prev_pix", frame.pixel_projection(frame.prev))
+        if prog.loc("u_cam_pos") < 0:
+            return
+        rig = self.rig
+        prog.vec("u_cam_pos", frame.cam.position)
+        prog.vec("u_ambient", self.ambient)
+        for name in ("dir_direction", "dir_radiance", "point_position", "point_radiance", "spot_position",
+                     "spot_direction", "spot_radiance"):
+            values = getattr(rig, name)
+            if values:
+                _vec3_array(prog, f"u_{name}", values)
+        for i, (s, o) in enumerate(rig.spot_cone):
+            prog.vec(f"u_spot_cone[{i}]", (s, o))
+        unit = 1
+        for slot, (depth, _) in enumerate(shadow_maps):
+            depth.bind(unit)
+            prog.int(f"u_shadow_map[{slot}]", unit)
+            prog.mat4(f"u_shadow_matrix[{slot}]", rig.shadow_matrices[slot])
+            unit += 1
+        if prog.loc("u_floor_lut0") >= 0:
+            for slot in range(rig.n_dir_shadow):
+                shadow_maps[slot][1].bind(unit)
+                prog.int(f"u_shadow_occupancy[{slot}]", unit)
+                unit += 1
+            for i, tex in enumerate(self.floor_luts):
+                tex.bind(unit)
+                prog.int(f"u_floor_lut{i}", unit)
+                unit += 1
+        if self.checker is not None:
+            prog.vec("u_checker_a", self.checker[0])
+            prog.vec("u_checker_b", self.checker[1])
+            prog.vec("u_checker_size", self.checker[2])
 
 
-def oct_decode(e: np.ndarray) -> np.ndarray:
-    """Octahedral-encoded unit vectors (..., 2) -> (..., 3) float32 unit vectors."""
-    x, y = e[..., 0].astype(np.float64), e[..., 1].astype(np.float64)
-    z = 1.0 - np.abs(x) - np.abs(y)
-    t = np.clip(-z, 0.0, None)
-    x = x + np.where(x >= 0, -t, t)
-    y = y + np.where(y >= 0, -t, t)
-    n = np.stack([x, y, z], axis=-1)
-    n /= np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
-    return n.astype(np.float32)
+def _vec3_array(prog, name: str, values) -> None:
+    from .glutil import gl
+
+    loc = prog.loc(f"{name}[0]")
+    if loc >= 0:
+        a = np.ascontiguousarray(np.asarray(values, dtype=np.float32).reshape(-1, 3))
+        gl.glUniform3fv(loc, len(a), a)
 
 
-def _clamped_shadow_texture(light, casts_shadows: bool, size: int = 2048) -> None:
-    """Give a light a shadow map that is "lit" outside its frustum.
+class _FrameMatrices:
+    """The projections of one frame: GL clip of this camera, pixel projections of others."""
 
-    pyrender's default sampler repeats the shadow map, which tiles ghost shadows across the
-    floor outside the region the shadow camera covers.
-    """
-    import pyrender
+    def __init__(self, cam: CameraFrame, prev: CameraFrame | None, next_: CameraFrame | None):
+        self.cam, self.prev, self.next_ = cam, prev, next_
+        fx, fy = cam.K[0, 0], cam.K[1, 1]
+        proj = np.zeros((4, 4))
+        # Reversed infinite perspective (depth = near / z: 1 at the near plane, 0 at infinity),
+        # with y negated so that image row 0 is rendered first.
+        proj[0, 0] = 2.0 * fx / cam.width
+        proj[1, 1] = -2.0 * fy / cam.height
+        proj[0, 2] = 1.0 - 2.0 * cam.K[0, 2] / cam.width
+        proj[1, 2] = 1.0 - 2.0 * cam.K[1, 2] / cam.height
+        proj[2, 3] = _NEAR
+        proj[3, 2] = -1.0
+        self.view_proj = proj @ GL_TO_CV @ cam.world_to_camera
 
-    light.casts_shadows = casts_shadows
-    size = size if casts_shadows else 16
-    gl_clamp_to_border = 0x812D
-    sampler = pyrender.Sampler(wrapS=gl_clamp_to_border, wrapT=gl_clamp_to_border)
-    light.shadow_texture = pyrender.Texture(
-        width=size,
-        height=size,
-        source_channels="D",
-        data_format=0x1406,  # GL_FLOAT
-        sampler=sampler,
-    )
+    @staticmethod
+    def pixel_projection(other: CameraFrame) -> np.ndarray:
+        """(4, 4): world -> (u, v, 1) * z in camera ``other`` (rows K [R | t]; last row unused)."""
+        m = np.eye(4)
+        m[:3] = other.K @ other.world_to_camera[:3]
+        return m
 
-
-def _light_pose(position: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Pose of a pyrender light (which shines down its local -Z) at ``position`` aimed at ``target``."""
-    from .camera import GL_TO_CV
-
-    w2c = look_at(position, target)
-    return np.linalg.inv(w2c) @ GL_TO_CV
+    def homography(self, other: CameraFrame) -> np.ndarray:
+        """(3, 3) pixel homography of points at infinity from this camera to ``other``."""
+        r = other.world_to_camera[:3, :3] @ self.cam.world_to_camera[:3, :3].T
+        return other.K @ r @ np.linalg.inv(self.cam.K)

@@ -1,0 +1,146 @@
+// physreel: post-process anti-aliasing of the single-sampled colour image.
+//
+// The method is the one of FXAA (Lottes 2009): where the local luma contrast is high, decide
+// whether the edge runs horizontally or vertically, walk along it in both directions until the
+// luma pair across it changes, and from the distance to the nearer end estimate how much of the
+// pixel the other side covers; the colour is then read that far across the edge with bilinear
+// filtering.  Isolated one-pixel features are blended with their neighbourhood ("sub-pixel").
+//
+// llvmpipe runs every instruction of a shader for every pixel of a block whatever the branches
+// say, but skips blocks that fail the depth test.  So a first pass (EDGE_MASK) copies the
+// colour and marks the pixels with enough contrast in the depth buffer, and the edge search runs
+// only where the mark lets it through.
+
+in vec2 v_uv;
+uniform sampler2D u_color;   // gamma-encoded colour, linear filtering, clamped
+uniform vec2 u_texel;        // (1 / width, 1 / height)
+out vec4 o_color;
+
+const float EDGE_REL = 0.125;   // contrast needed, relative to the brightest neighbour
+const float EDGE_MIN = 0.0312;  // and absolute (dark areas)
+const float SUBPIX = 0.75;      // strength of the sub-pixel blend
+const int STEPS = 10;
+const float STRIDE[STEPS] = float[](1.0, 1.0, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 4.0, 8.0);
+
+float luma(vec3 c)
+{
+    return dot(c, vec3(0.299, 0.587, 0.114));
+}
+
+float luma_at(vec2 uv)
+{
+    return luma(textureLod(u_color, uv, 0.0).rgb);
+}
+
+#define FETCH(dx, dy) luma(texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(dx, dy)).rgb)
+
+#ifdef EDGE_MASK
+void main()
+{
+    vec4 centre = texelFetch(u_color, ivec2(gl_FragCoord.xy), 0);
+    float m = luma(centre.rgb);
+    float n = FETCH(0, -1);
+    float s = FETCH(0, 1);
+    float w = FETCH(-1, 0);
+    float e = FETCH(1, 0);
+    float hi = max(m, max(max(n, s), max(w, e)));
+    float lo = min(m, min(min(n, s), min(w, e)));
+    // alpha 0: the (pre-filtered) checker floor; only edges touching something else count
+    float other = centre.a + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(0, -1)).a
+                + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(0, 1)).a
+                + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(-1, 0)).a
+                + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(1, 0)).a;
+    o_color = vec4(centre.rgb, 1.0);
+    gl_FragDepth = other > 0.0 && hi - lo >= max(EDGE_MIN, hi * EDGE_REL) ? 1.0 : 0.0;
+}
+#else
+void main()
+{
+    vec4 centre = texelFetch(u_color, ivec2(gl_FragCoord.xy), 0);
+    float m = luma(centre.rgb);
+    float n = FETCH(0, -1);
+    float s = FETCH(0, 1);
+    float w = FETCH(-1, 0);
+    float e = FETCH(1, 0);
+    float lo = min(m, min(min(n, s), min(w, e)));
+    float hi = max(m, max(max(n, s), max(w, e)));
+    float range = max(hi - lo, 1e-6);
+    float nw = FETCH(-1, -1);
+    float ne = FETCH(1, -1);
+    float sw = FETCH(-1, 1);
+    float se = FETCH(1, 1);
+
+    // Sub-pixel aliasing: how far the centre stands out from its 3 x 3 neighbourhood.
+    float avg = (2.0 * (n + s + w + e) + nw + ne + sw + se) / 12.0;
+    float sub = clamp(abs(avg - m) / range, 0.0, 1.0);
+    sub = (-2.0 * sub + 3.0) * sub * sub;
+    float sub_offset = sub * sub * SUBPIX;
+
+    // Orientation: second differences across rows (a horizontal edge) and across columns.
+    float across_rows = abs(nw + sw - 2.0 * w) + 2.0 * abs(n + s - 2.0 * m) + abs(ne + se - 2.0 * e);
+    float across_cols = abs(nw + ne - 2.0 * n) + 2.0 * abs(w + e - 2.0 * m) + abs(sw + se - 2.0 * s);
+    bool horizontal = across_rows >= across_cols;
+    float l_neg = horizontal ? n : w;
+    float l_pos = horizontal ? s : e;
+    float g_neg = abs(l_neg - m);
+    float g_pos = abs(l_pos - m);
+    float step_len = horizontal ? u_texel.y : u_texel.x;
+    float pair;
+    if (g_neg >= g_pos) {
+        step_len = -step_len;
+        pair = 0.5 * (l_neg + m);
+    } else {
+        pair = 0.5 * (l_pos + m);
+    }
+    float threshold = 0.25 * max(g_neg, g_pos);
+
+    // Walk along the edge, half a pixel across it (bilinear reads average the pair).
+    vec2 on_edge = v_uv;
+    vec2 along;
+    if (horizontal) {
+        on_edge.y += 0.5 * step_len;
+        along = vec2(u_texel.x, 0.0);
+    } else {
+        on_edge.x += 0.5 * step_len;
+        along = vec2(0.0, u_texel.y);
+    }
+    vec2 p1 = on_edge - along;
+    vec2 p2 = on_edge + along;
+    float d1 = luma_at(p1) - pair;
+    float d2 = luma_at(p2) - pair;
+    bool end1 = abs(d1) >= threshold;
+    bool end2 = abs(d2) >= threshold;
+    for (int i = 0; i < STEPS; i++) {
+        if (end1 && end2) {
+            break;
+        }
+        if (!end1) {
+            p1 -= along * STRIDE[i];
+            d1 = luma_at(p1) - pair;
+            end1 = abs(d1) >= threshold;
+        }
+        if (!end2) {
+            p2 += along * STRIDE[i];
+            d2 = luma_at(p2) - pair;
+            end2 = abs(d2) >= threshold;
+        }
+    }
+    float dist1 = horizontal ? v_uv.x - p1.x : v_uv.y - p1.y;
+    float dist2 = horizontal ? p2.x - v_uv.x : p2.y - v_uv.y;
+    bool nearer1 = dist1 < dist2;
+    float offset = 0.5 - min(dist1, dist2) / (dist1 + dist2);
+    // Only blend when the luma at the nearer end varies the other way from the centre.
+    bool centre_darker = m < pair;
+    if (((nearer1 ? d1 : d2) < 0.0) == centre_darker) {
+        offset = 0.0;
+    }
+    offset = max(offset, sub_offset);
+    vec2 uv = v_uv;
+    if (horizontal) {
+        uv.y += offset * step_len;
+    } else {
+        uv.x += offset * step_len;
+    }
+    o_color = vec4(textureLod(u_color, uv, 0.0).rgb, 1.0);
+}
+#endif
