@@ -36,14 +36,18 @@ def main() -> None:
         egl = pkgutil.get_loader("eglRenderer")
         p.loadPlugin(egl.get_filename(), "_eglRendererPlugin", physicsClientId=c)
 
-    def body(kind: str, size, position, color, mass):
+    def body(kind: str, size, position, color, mass, euler_deg=(0, 0, 0)):
         if kind == "box":
             col = p.createCollisionShape(p.GEOM_BOX, halfExtents=size, physicsClientId=c)
             vis = p.createVisualShape(p.GEOM_BOX, halfExtents=size, rgbaColor=color, physicsClientId=c)
         else:
             col = p.createCollisionShape(p.GEOM_SPHERE, radius=size, physicsClientId=c)
             vis = p.createVisualShape(p.GEOM_SPHERE, radius=size, rgbaColor=color, physicsClientId=c)
-        return p.createMultiBody(mass, col, vis, position, physicsClientId=c)
+        # getQuaternionFromEuler: about X, then Y, then Z (world axes), like physreel's rotation
+        q = p.getQuaternionFromEuler([math.radians(a) for a in euler_deg])
+        b = p.createMultiBody(mass, col, vis, position, q, physicsClientId=c)
+        p.changeDynamics(b, -1, linearDamping=0, angularDamping=0, physicsClientId=c)
+        return b
 
     body("box", [5, 5, 0.05], [0, 0, -0.05], [0.55, 0.55, 0.53, 1], 0)
     colors = [[0.62, 0.42, 0.24, 1], [0.75, 0.12, 0.1, 1], [0.15, 0.45, 0.85, 1], [0.72, 0.73, 0.75, 1],
@@ -51,7 +55,7 @@ def main() -> None:
     for i in range(10):
         pos = [(i % 5 - 2) * 0.45, (i // 5) * 0.5 - 0.25, 0.4 + 0.25 * i]
         if i % 2 == 0:
-            body("box", [0.125] * 3, pos, colors[i % 5], 1.0)
+            body("box", [0.125] * 3, pos, colors[i % 5], 1.0, (10 * i, 5 * i, 0))
         else:
             body("sphere", 0.13, pos, colors[i % 5], 1.0)
 

@@ -1,10 +1,12 @@
 """Lights as the shaders take them, and the projections of their shadow maps.
 
-A directional light's shadow map covers the region where things happen (``focus``): an
-orthographic box of half-size ``scale`` centred there, fixed for the whole clip so shadow edges
-do not shimmer as objects move.  A spot light's map is a perspective view from the light
-covering its cone.  Shadow projections map depth to 0..1 (the renderer uses GL's zero-to-one
-clip convention).
+A directional light's shadow map is an orthographic view along the light fitted, frame by
+frame, to the shadow casters (the objects; the floor casts none): in light space a caster's
+shadow lies exactly behind it, so nothing outside their footprint can be in shadow.  The fit
+is snapped -- its size to powers of 2^(1/4), its centre to whole texels of a grid fixed in
+light space -- so shadow edges do not crawl while objects rest.  A spot light's map is a
+perspective view from the light covering its cone, fixed.  Shadow projections map depth to
+0..1 (the renderer uses GL's zero-to-one clip convention).
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ def default_lights(scene: Scene) -> list:
 class LightRig:
     """Shader-ready lights (linear radiance = colour x intensity; unit directions).
 
-    Lights that cast shadows come first in their lists; ``shadow_matrices`` are the (4, 4)
-    world -> light clip projections of the shadowed directional lights, then of the shadowed
-    spot lights (point lights cast no shadows).
+    Lights that cast shadows come first in their lists (point lights cast none).  Shadow map
+    slots: the shadowed directional lights, then the shadowed spot lights; ``spot_matrices``
+    are the fixed (4, 4) world -> light clip projections of the latter, the directional ones
+    come from :func:`directional_shadow_matrix` per frame.
     """
 
     dir_direction: list = field(default_factory=list)
@@ -46,7 +49,7 @@ class LightRig:
     spot_radiance: list = field(default_factory=list)
     spot_cone: list = field(default_factory=list)
     n_spot_shadow: int = 0
-    shadow_matrices: list = field(default_factory=list)
+    spot_matrices: list = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """The shader's light-count defines."""
@@ -55,12 +58,13 @@ class LightRig:
                 "N_SPOT_SHADOW": self.n_spot_shadow}
 
 
-def light_rig(lights: list, centre: np.ndarray, scale: float) -> LightRig:
-    """Resolve scene lights; ``centre`` (3,) and ``scale`` (m) bound what shadows must cover."""
+def light_rig(lights: list, scale: float) -> LightRig:
+    """Resolve scene lights; ``scale`` (m) is the size of the region where things happen (the
+    depth range of spot-light shadow maps)."""
     rig = LightRig()
     casts = [bool(getattr(light, "shadows", False)) for light in lights]
     order = sorted(range(len(lights)), key=lambda i: not casts[i])  # shadowed first, stable
-    dir_matrices, spot_matrices = [], []
+    n_dir_shadow, spot_matrices = 0, []
     for i in order:
         light = lights[i]
         radiance = srgb_to_linear(light.color) * light.intensity
@@ -69,8 +73,7 @@ def light_rig(lights: list, centre: np.ndarray, scale: float) -> LightRig:
             d = d / np.linalg.norm(d)
             rig.dir_direction.append(d)
             rig.dir_radiance.append(radiance)
-            if casts[i]:
-                dir_matrices.append(_directional_matrix(d, centre, scale))
+            n_dir_shadow += casts[i]
         elif isinstance(light, PointLight):
             rig.point_position.append(np.asarray(light.position, dtype=np.float64))
             rig.point_radiance.append(radiance)
@@ -86,8 +89,8 @@ def light_rig(lights: list, centre: np.ndarray, scale: float) -> LightRig:
             rig.spot_cone.append((s, -np.cos(outer) * s))
             if casts[i]:
                 spot_matrices.append(_spot_matrix(pos, target, outer, scale))
-    rig.n_dir_shadow, rig.n_spot_shadow = len(dir_matrices), len(spot_matrices)
-    rig.shadow_matrices = dir_matrices + spot_matrices
+    rig.n_dir_shadow, rig.n_spot_shadow = n_dir_shadow, len(spot_matrices)
+    rig.spot_matrices = spot_matrices
     return rig
 
 
@@ -98,15 +101,38 @@ def _gl_view(position: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.diag([1.0, -1.0, -1.0, 1.0]) @ look_at(position, target, up)
 
 
-def _directional_matrix(d: np.ndarray, centre: np.ndarray, scale: float) -> np.ndarray:
-    near, far = 0.01 * scale, 10.0 * scale
-    eye = centre - d * scale
+def directional_shadow_matrix(direction: np.ndarray, centres: np.ndarray, radii: np.ndarray,
+                              size: int) -> np.ndarray:
+    """(4, 4) world -> light clip of a directional light's shadow map fitted to the casters.
+
+    Parameters
+    ----------
+    direction : (3,) unit direction the light travels
+    centres : (N, 3) world centres of the casters' bounding spheres; radii : (N,) metres
+    size : texels per side of the map
+
+    The map's half-width is the casters' footprint half-extent (with a one-texel margin)
+    rounded up to a power of 2^(1/4), and its centre is snapped to whole texels, so the texel
+    grid only moves in steps when the casters' extent changes.
+    """
+    view = _gl_view(np.zeros(3), np.asarray(direction, dtype=np.float64))  # fixed per light
+    if len(centres) == 0:
+        centres, radii = np.zeros((1, 3)), np.ones(1)
+    p = centres @ view[:3, :3].T  # light-space centres (the light looks down -z)
+    lo = (p - radii[:, None]).min(axis=0)
+    hi = (p + radii[:, None]).max(axis=0)
+    half = max(float(np.max(hi[:2] - lo[:2])) / 2.0, 0.05)
+    half = 2.0 ** (np.ceil(4.0 * np.log2(half * (1.0 + 4.0 / size))) / 4.0)
+    texel = 2.0 * half / size
+    cx, cy = (np.round((lo[:2] + hi[:2]) / 2.0 / texel) * texel).tolist()
+    near, far = -hi[2] - 0.01, -lo[2] + 0.01  # eye-space depth range of the casters, metres
     proj = np.zeros((4, 4))
-    proj[0, 0] = proj[1, 1] = 1.0 / scale
+    proj[0, 0] = proj[1, 1] = 1.0 / half
+    proj[0, 3], proj[1, 3] = -cx / half, -cy / half
     proj[2, 2] = -1.0 / (far - near)  # z_eye = -near -> 0, -far -> 1
     proj[2, 3] = -near / (far - near)
     proj[3, 3] = 1.0
-    return proj @ _gl_view(eye, eye + d)
+    return proj @ view
 
 
 def _spot_matrix(position: np.ndarray, target: np.ndarray, outer: float, scale: float) -> np.ndarray:

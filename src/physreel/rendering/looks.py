@@ -42,7 +42,7 @@ class Look:
 
 
 LOOKS: dict[str, Look] = {
-    "fast": Look("fast", msaa=0, post_aa=True, shadow_size=2048, shadow_taps=1),
+    "fast": Look("fast", msaa=0, post_aa=True, shadow_size=1024, shadow_taps=1),
     "standard": Look("standard", msaa=4, post_aa=False, shadow_size=2048, shadow_taps=4),
     "high": Look("high", msaa=4, post_aa=False, shadow_size=4096, shadow_taps=4),
 }

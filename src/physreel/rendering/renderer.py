@@ -84,9 +84,17 @@ class SceneRenderer:
             else:
                 floor.base_color[:3] = srgb_to_linear(light)
             surfaces.append(floor)
-        centre, radius = focus if focus is not None else (np.zeros(3), 2.0)
+        radius = focus[1] if focus is not None else 2.0
         lights = scene.lights if scene.lights is not None else default_lights(scene)
-        self.rig = light_rig(lights, np.asarray(centre, dtype=np.float64), float(max(radius * 2.0, 1.0)))
+        self.rig = light_rig(lights, float(max(radius * 2.0, 1.0)))
+        # bounding sphere of each object (object frame), for fitting shadow maps to the casters
+        self._bound_centre = np.zeros((self.n, 3))
+        self._bound_radius = np.zeros(self.n)
+        for i in range(self.n):
+            pts = np.concatenate([s.positions for s in surfaces if s.slot == i]).astype(np.float64)
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            self._bound_centre[i] = (lo + hi) / 2.0
+            self._bound_radius[i] = np.linalg.norm(pts - self._bound_centre[i], axis=1).max()
         self.background = np.array([*srgb_to_linear(scene.background), 1.0], dtype=np.float32)
         self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
         self.scene = GpuScene(surfaces, self.n + 1)
@@ -181,7 +189,7 @@ class SceneRenderer:
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDisable(gl.GL_BLEND)
         want_rgb = "rgb" in outputs
-        shadow_maps = self._shadow_maps() if want_rgb else []
+        shadow_maps = self._shadow_maps(self._shadow_matrices(model[:n], live[:n])) if want_rgb else []
         frame = _FrameMatrices(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
         layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", "gt" in outputs),
                                   ("geom", "gt" in outputs), ("next", "motion_next" in outputs),
@@ -226,8 +234,17 @@ class SceneRenderer:
                "prev": gl.GL_RGBA32F}
         return [(a, fmt[a]) for a in layout]
 
-    def _shadow_maps(self) -> list:
-        """Render each shadow map; returns its (depth, occupancy) textures by slot."""
+    def _shadow_matrices(self, poses: np.ndarray, present: np.ndarray) -> list[np.ndarray]:
+        """World -> light clip of every shadow map slot at these object poses."""
+        from .lights import directional_shadow_matrix
+
+        rig = self.rig
+        centres = np.einsum("nij,nj->ni", poses[:, :3, :3], self._bound_centre) + poses[:, :3, 3]
+        return [directional_shadow_matrix(d, centres[present], self._bound_radius[present], self.look.shadow_size)
+                for d in rig.dir_direction[: rig.n_dir_shadow]] + rig.spot_matrices
+
+    def _shadow_maps(self, matrices: list[np.ndarray]) -> list:
+        """Render each shadow map; returns its (depth, occupancy) textures and matrix by slot."""
         from .glutil import Target, gl
 
         maps = []
@@ -240,7 +257,7 @@ class SceneRenderer:
         gl.glFrontFace(gl.GL_CCW)
         gl.glDepthFunc(gl.GL_LESS)
         casters = [g for g in self.scene.groups if not g.floor]
-        for slot, matrix in enumerate(self.rig.shadow_matrices):
+        for slot, matrix in enumerate(matrices):
             target = self.ctx.target(("shadow", size, size, slot),
                                      lambda: Target(size, size, [("occupancy", gl.GL_R8)],
                                                     depth_format=gl.GL_DEPTH_COMPONENT32F))
@@ -254,7 +271,7 @@ class SceneRenderer:
             for g in casters:
                 self.scene.draw(g)
             gl.glDisable(gl.GL_SCISSOR_TEST)
-            maps.append((target.depth, target.textures["occupancy"]))
+            maps.append((target.depth, target.textures["occupancy"], matrix))
         gl.glCullFace(gl.GL_BACK)
         return maps
 
@@ -383,10 +400,10 @@ class SceneRenderer:
         for i, (s, o) in enumerate(rig.spot_cone):
             prog.vec(f"u_spot_cone[{i}]", (s, o))
         unit = 1
-        for slot, (depth, _) in enumerate(shadow_maps):
+        for slot, (depth, _, matrix) in enumerate(shadow_maps):
             depth.bind(unit)
             prog.int(f"u_shadow_map[{slot}]", unit)
-            prog.mat4(f"u_shadow_matrix[{slot}]", rig.shadow_matrices[slot])
+            prog.mat4(f"u_shadow_matrix[{slot}]", matrix)
             unit += 1
         if prog.loc("u_floor_lut0") >= 0:
             for slot in range(rig.n_dir_shadow):
