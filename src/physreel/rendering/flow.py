@@ -242,43 +242,43 @@ def compute_flow(
     return FlowResult(flow=flow, occluded=occluded)
 
 
-def flow_from_motion(
-    motion: np.ndarray,
+def occlusion_from_motion(
+    flow: np.ndarray,
+    depth_other: np.ndarray,
     depth_t: np.ndarray,
     seg_t: np.ndarray,
     depth_o: np.ndarray,
     present_o: np.ndarray | None = None,
-) -> FlowResult:
-    """Flow and occlusion from the renderer's per-pixel motion (see :func:`compute_flow`).
+) -> np.ndarray:
+    """Occlusion from the renderer's per-pixel motion, by the rules of :func:`compute_flow`.
 
     The renderer's geometry pass carries every surface point to frame ``o`` with the poses and
-    camera of that frame (``SceneRenderer.render`` output ``motion_next`` / ``motion_prev``);
-    this applies the same occlusion rules as :func:`compute_flow`.
+    camera of that frame (``SceneRenderer.render`` outputs ``motion_next`` / ``motion_prev``,
+    whose ``flow`` is the flow itself).
 
     Parameters
     ----------
-    motion : (H, W, 4) float32
-        ``(dx, dy)`` pixels (0 where the point is behind camera ``o``), the point's z-depth in
-        camera ``o`` (background: the homogeneous depth of its direction), unused.
+    flow : (H, W, 2) float32, pixels
+        ``(dx, dy)`` to frame ``o`` (0 where the point is behind camera ``o``).
+    depth_other : (H, W) float32, metres
+        The point's z-depth in camera ``o`` (background: the homogeneous depth of its
+        direction).
     depth_t, seg_t, depth_o, present_o : as in :func:`compute_flow` (``seg_t`` id ``k`` is
         object ``k - 1`` of ``present_o``).
 
     Returns
     -------
-    FlowResult
+    (H, W) bool, True = occluded in frame ``o``
     """
     depth_t = np.asarray(depth_t, dtype=np.float32)
     h, w = depth_t.shape
     fg = depth_t > 0
     n = len(present_o) if present_o is not None else int(seg_t.max(initial=0))
     ids = np.where(fg, seg_t.astype(np.intp, copy=False), n + 1)
-    flow = np.ascontiguousarray(motion[..., :2])
-    z = motion[..., 2]
-    behind = z <= np.where(fg, np.float32(_MIN_Z), np.float32(0.0))
+    behind = depth_other <= np.where(fg, np.float32(_MIN_Z), np.float32(0.0))
     x_o = flow[..., 0] + (np.arange(w, dtype=np.float32) + np.float32(0.5))
     y_o = flow[..., 1] + (np.arange(h, dtype=np.float32) + np.float32(0.5))[:, None]
-    occluded = _occlusion(x_o, y_o, z, behind, fg, ids, n, present_o, np.asarray(depth_o, dtype=np.float32))
-    return FlowResult(flow=flow, occluded=occluded)
+    return _occlusion(x_o, y_o, depth_other, behind, fg, ids, n, present_o, np.asarray(depth_o, dtype=np.float32))
 
 
 def _occlusion(x_o, y_o, z_o, behind, fg, ids, n, present_o, depth_o) -> np.ndarray:

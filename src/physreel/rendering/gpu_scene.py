@@ -29,6 +29,7 @@ class Group:
     double_sided: bool
     blend: bool
     texture: Texture2D | None
+    vertex_color: bool = False
 
 
 class GpuScene:
@@ -99,11 +100,12 @@ class GpuScene:
             tex = None
             if s.texture is not None:
                 tex = self.textures[id(s.texture)] = self.textures.get(id(s.texture)) or _texture(s.texture)
-            key = (bool(s.flags & FLOOR), s.double_sided, s.blend, tex)
+            key = (bool(s.flags & FLOOR), s.double_sided, s.blend, tex, s.colors is not None)
+            last = groups[-1] if groups else None
             # Textured and blended surfaces are drawn one by one (their own texture; sorting).
-            if groups and (groups[-1].floor, groups[-1].double_sided, groups[-1].blend, groups[-1].texture) == key \
-                    and tex is None and not s.blend:
-                groups[-1].count += 1
+            if last is not None and tex is None and not s.blend and \
+                    (last.floor, last.double_sided, last.blend, last.texture, last.vertex_color) == key:
+                last.count += 1
             else:
                 groups.append(Group(d, 1, *key))
         return groups
@@ -156,7 +158,7 @@ class GpuScene:
 
 def _group_key(s: Surface) -> tuple:
     # floor first, then opaque untextured (culled, then double-sided), textured, blended
-    return (not (s.flags & FLOOR), s.blend, s.texture is not None, s.double_sided)
+    return (not (s.flags & FLOOR), s.blend, s.texture is not None, s.double_sided, s.colors is not None)
 
 
 def _texture(image: np.ndarray) -> Texture2D:

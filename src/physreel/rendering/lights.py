@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..colors import srgb_to_linear
 from ..scene.models import DirectionalLight, PointLight, Scene, SpotLight
 from .camera import look_at
-from ..colors import srgb_to_linear
 
 
 def default_lights(scene: Scene) -> list:

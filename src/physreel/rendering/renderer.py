@@ -20,6 +20,8 @@ ground truth is never multisampled.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..assembly import Assembly
@@ -30,13 +32,33 @@ from .lights import default_lights, light_rig
 from .looks import get_look
 from .surfaces import floor_surface, object_surfaces
 
-__all__ = ["SceneRenderer", "default_lights"]
+__all__ = ["Motion", "SceneRenderer", "default_lights"]
 
 _NEAR = 0.01  # metres
 
-# Outputs of the geometry pass: name -> (internal format, GLSL define of the location)
-_ATTACHMENTS = {"color": "LOC_COLOR", "id": "LOC_ID", "geom": "LOC_GEOM", "next": "LOC_NEXT",
-                "prev": "LOC_PREV"}
+# Attachments of the geometry pass: name -> GLSL define of its location
+_ATTACHMENTS = {"color": "LOC_COLOR", "id": "LOC_ID", "normal": "LOC_NORMAL", "depth": "LOC_DEPTH",
+                "next": "LOC_NEXT", "prev": "LOC_PREV"}
+
+
+@dataclass(frozen=True)
+class Motion:
+    """Where every pixel's surface point is in another frame (exact, from that frame's poses and
+    camera).
+
+    Attributes
+    ----------
+    flow : (H, W, 2) float32, pixels
+        ``(dx, dy)`` from the pixel centre to the point's position in the other frame (0 where
+        it is behind that camera).  Background pixels move as points at infinity (camera
+        rotation only).
+    depth : (H, W) float32, metres
+        The point's z-depth in the other camera (<= 0: behind it; background: the homogeneous
+        depth of its direction).
+    """
+
+    flow: np.ndarray
+    depth: np.ndarray
 
 
 class SceneRenderer:
@@ -166,11 +188,7 @@ class SceneRenderer:
             depth : (H, W) float32 metres, z-depth along the camera axis; 0 = background
             segmentation : (H, W) uint16 (0 background, 1 ground, k + 2 object k)
             normals : (H, W, 3) float32 unit normals in the OpenCV camera frame; 0 background
-            motion_next, motion_prev : (H, W, 4) float32: ``(dx, dy)`` pixels from this frame's
-                pixel centre to where its surface point is in the other frame, that point's
-                z-depth there (metres; <= 0 behind that camera), 0.  Background pixels carry
-                the motion of points at infinity (camera rotation) and the homogeneous depth
-                of that direction.
+            motion_next, motion_prev : :class:`Motion` to the next / previous frame
         """
         from .glutil import gl
 
@@ -191,8 +209,9 @@ class SceneRenderer:
         want_rgb = "rgb" in outputs
         shadow_maps = self._shadow_maps(self._shadow_matrices(model[:n], live[:n])) if want_rgb else []
         frame = _FrameMatrices(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
-        layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", "gt" in outputs),
-                                  ("geom", "gt" in outputs), ("next", "motion_next" in outputs),
+        gt = "gt" in outputs
+        layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", gt), ("normal", gt),
+                                  ("depth", gt), ("next", "motion_next" in outputs),
                                   ("prev", "motion_prev" in outputs)) if on]
         result: dict[str, np.ndarray] = {}
         if want_rgb and self.look.msaa:
@@ -207,15 +226,15 @@ class SceneRenderer:
             target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
             if "color" in layout:
                 result["rgb"] = self._post_aa(target) if self.look.post_aa else target.read("color", gl.GL_RGB, np.uint8, 3)
-            if "id" in layout:
+            # Read-backs land in the final arrays (channel subsets are read directly, not copied).
+            if gt:
                 result["segmentation"] = target.read("id", gl.GL_RED_INTEGER, np.uint16, 1)
-                geom = target.read("geom", gl.GL_RGBA, np.float32, 4)
-                result["depth"] = np.ascontiguousarray(geom[..., 3])
-                result["normals"] = np.ascontiguousarray(geom[..., :3])
-            if "next" in layout:
-                result["motion_next"] = target.read("next", gl.GL_RGBA, np.float32, 4)
-            if "prev" in layout:
-                result["motion_prev"] = target.read("prev", gl.GL_RGBA, np.float32, 4)
+                result["normals"] = target.read("normal", gl.GL_RGB, np.float32, 3)
+                result["depth"] = target.read("depth", gl.GL_RED, np.float32, 1)
+            for a in ("next", "prev"):
+                if a in layout:
+                    result[f"motion_{a}"] = Motion(target.read(a, gl.GL_RG, np.float32, 2),
+                                                   target.read(a, gl.GL_BLUE, np.float32, 1))
         return result
 
     # ------------------------------------------------------------------ passes
@@ -230,8 +249,8 @@ class SceneRenderer:
     def _formats(self, layout: list[str]) -> list[tuple[str, int]]:
         from .glutil import gl
 
-        fmt = {"color": gl.GL_RGBA8, "id": gl.GL_R16UI, "geom": gl.GL_RGBA32F, "next": gl.GL_RGBA32F,
-               "prev": gl.GL_RGBA32F}
+        fmt = {"color": gl.GL_RGBA8, "id": gl.GL_R16UI, "normal": gl.GL_RGBA32F, "depth": gl.GL_R32F,
+               "next": gl.GL_RGBA32F, "prev": gl.GL_RGBA32F}
         return [(a, fmt[a]) for a in layout]
 
     def _shadow_matrices(self, poses: np.ndarray, present: np.ndarray) -> list[np.ndarray]:
@@ -289,6 +308,8 @@ class SceneRenderer:
         defines = {_ATTACHMENTS[a]: i for i, a in enumerate(layout)}
         if "color" in layout:
             defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts())
+            if self.look.post_aa:
+                defines["FAST_GAMMA"] = 1
             gl.glBlendFuncSeparatei(defines["LOC_COLOR"], gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA, gl.GL_ONE,
                                     gl.GL_ZERO)
         if "id" in layout:
@@ -314,6 +335,8 @@ class SceneRenderer:
                 d["FLOOR_LUT"] = 1
             if "color" in layout and g.texture is not None:
                 d["BASE_TEXTURE"] = 1
+            if "color" in layout and g.vertex_color:
+                d["VERTEX_COLOR"] = 1
             prog = self.ctx.program("surface.vert", "surface.frag", d)
             if prog is not current:
                 current = prog.use()

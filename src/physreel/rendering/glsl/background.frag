@@ -8,7 +8,8 @@ uniform vec4 u_background;
 #endif
 #ifdef GROUND_TRUTH
 layout(location = LOC_ID) out uint o_id;
-layout(location = LOC_GEOM) out vec4 o_geom;
+layout(location = LOC_NORMAL) out vec4 o_normal;
+layout(location = LOC_DEPTH) out float o_depth;
 #endif
 #ifdef MOTION_NEXT
 layout(location = LOC_NEXT) out vec4 o_next;
@@ -32,7 +33,8 @@ void main()
 #endif
 #ifdef GROUND_TRUTH
     o_id = 0u;
-    o_geom = vec4(0.0);
+    o_normal = vec4(0.0);
+    o_depth = 0.0;
 #endif
 #ifdef MOTION_NEXT
     o_next = motion(u_next_homography);

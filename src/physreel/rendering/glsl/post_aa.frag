@@ -37,20 +37,22 @@ float luma_at(vec2 uv)
 #ifdef EDGE_MASK
 void main()
 {
-    vec4 centre = texelFetch(u_color, ivec2(gl_FragCoord.xy), 0);
-    float m = luma(centre.rgb);
-    float n = FETCH(0, -1);
-    float s = FETCH(0, 1);
-    float w = FETCH(-1, 0);
-    float e = FETCH(1, 0);
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec4 c = texelFetch(u_color, p, 0);
+    vec4 cn = texelFetchOffset(u_color, p, 0, ivec2(0, -1));
+    vec4 cs = texelFetchOffset(u_color, p, 0, ivec2(0, 1));
+    vec4 cw = texelFetchOffset(u_color, p, 0, ivec2(-1, 0));
+    vec4 ce = texelFetchOffset(u_color, p, 0, ivec2(1, 0));
+    float m = luma(c.rgb);
+    float n = luma(cn.rgb);
+    float s = luma(cs.rgb);
+    float w = luma(cw.rgb);
+    float e = luma(ce.rgb);
     float hi = max(m, max(max(n, s), max(w, e)));
     float lo = min(m, min(min(n, s), min(w, e)));
     // alpha 0: the (pre-filtered) checker floor; only edges touching something else count
-    float other = centre.a + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(0, -1)).a
-                + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(0, 1)).a
-                + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(-1, 0)).a
-                + texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(1, 0)).a;
-    o_color = vec4(centre.rgb, 1.0);
+    float other = c.a + cn.a + cs.a + cw.a + ce.a;
+    o_color = vec4(c.rgb, 1.0);
     gl_FragDepth = other > 0.0 && hi - lo >= max(EDGE_MIN, hi * EDGE_REL) ? 1.0 : 0.0;
 }
 #else

@@ -1,7 +1,8 @@
 // physreel: one geometry pass writes every requested output of a surface fragment:
 //   LOC_COLOR  lit colour (gamma 2.2 encoded, alpha = opacity)
 //   LOC_ID     instance id (uint: 0 background, 1 ground, k + 2 object k)
-//   LOC_GEOM   unit normal in the OpenCV camera frame (xyz) and z-depth in metres (w)
+//   LOC_NORMAL unit normal in the OpenCV camera frame (xyz)
+//   LOC_DEPTH  z-depth in metres
 //   LOC_NEXT   motion to the next frame: (dx, dy) pixels, z-depth there, 0
 //   LOC_PREV   motion to the previous frame, same layout
 // The shading follows the glTF metallic-roughness model (Schlick Fresnel, Smith-Schlick
@@ -11,18 +12,17 @@
 
 const float PI = 3.141592653589793;
 
-struct Draw {
-    vec4 base_color;
-    vec4 pbr;
-    uvec4 ids;
-};
-layout(std430, binding = 1) readonly buffer Draws { Draw draws[]; };
-
 in vec3 v_world;
 in vec3 v_normal;
+#ifdef BASE_TEXTURE
 in vec2 v_uv;
+#endif
+#ifdef VERTEX_COLOR
 in vec4 v_color;
-flat in uint v_draw;
+#endif
+flat in vec4 v_base_color;  // linear RGB, opacity
+flat in vec2 v_pbr;         // roughness, metallic
+flat in uint v_id;          // segmentation id
 #ifdef GROUND_TRUTH
 in float v_depth;
 in vec3 v_normal_cam;
@@ -81,7 +81,8 @@ uniform sampler2D u_shadow_occupancy[N_DIR_SHADOW];  // 1 where a caster covers 
 
 #ifdef GROUND_TRUTH
 layout(location = LOC_ID) out uint o_id;
-layout(location = LOC_GEOM) out vec4 o_geom;
+layout(location = LOC_NORMAL) out vec4 o_normal;
+layout(location = LOC_DEPTH) out float o_depth;
 #endif
 #ifdef MOTION_NEXT
 layout(location = LOC_NEXT) out vec4 o_next;
@@ -139,6 +140,21 @@ float lit_fraction(int slot, float nl)
 }
 #endif
 
+// Linear -> gamma 2.2.  FAST_GAMMA: a least-squares fit on x^(1/2), x^(1/4), x^(1/8) and x,
+// within 1/255 of pow(x, 1/2.2) over 0..1 and a third cheaper on llvmpipe.
+vec3 encode_gamma(vec3 x)
+{
+#ifdef FAST_GAMMA
+    x = max(x, vec3(0.0));
+    vec3 s1 = sqrt(x);
+    vec3 s2 = sqrt(s1);
+    vec3 s3 = sqrt(s2);
+    return 0.86336609 * s1 + 0.21926266 * s2 - 0.0568516 * s3 - 0.02590621 * x;
+#else
+    return pow(x, vec3(1.0 / 2.2));
+#endif
+}
+
 // Radiance reflected towards v from one light arriving from direction l.
 vec3 brdf(vec3 n, vec3 v, vec3 l, float nv, float gv, float k, float a2, vec3 f0, vec3 c_diff,
           vec3 radiance, out float nl)
@@ -160,8 +176,7 @@ vec3 brdf(vec3 n, vec3 v, vec3 l, float nv, float gv, float k, float a2, vec3 f0
 
 vec4 shade()
 {
-    Draw dr = draws[v_draw];
-    vec4 base = dr.base_color;
+    vec4 base = v_base_color;
 #ifdef BASE_TEXTURE
     base *= texture(u_base_texture, v_uv);
 #endif
@@ -211,8 +226,8 @@ vec4 shade()
         n = -n;
     }
 #endif
-    float roughness = clamp(dr.pbr.x, 0.04, 1.0);
-    float metallic = clamp(dr.pbr.y, 0.0, 1.0);
+    float roughness = clamp(v_pbr.x, 0.04, 1.0);
+    float metallic = clamp(v_pbr.y, 0.0, 1.0);
     vec3 c_diff = base.rgb * (1.0 - 0.04) * (1.0 - metallic);
     vec3 f0 = mix(vec3(0.04), base.rgb, metallic);
     float a = roughness * roughness;
@@ -256,13 +271,16 @@ vec4 shade()
         color += c;
     }
 #endif
-    vec4 rgba = vec4(color, base.a) * v_color;
+    vec4 rgba = vec4(color, base.a);
+#ifdef VERTEX_COLOR
+    rgba *= v_color;
+#endif
 #ifdef FLOOR
     // Alpha 0 marks the floor: its checker and shadows are filtered already, so the post-process
     // anti-aliasing leaves pixels alone whose neighbours are all floor.
     rgba.a = 0.0;
 #endif
-    return clamp(vec4(pow(rgba.rgb, vec3(1.0 / 2.2)), rgba.a), 0.0, 1.0);
+    return clamp(vec4(encode_gamma(rgba.rgb), rgba.a), 0.0, 1.0);
 }
 #endif
 
@@ -272,9 +290,10 @@ void main()
     o_color = shade();
 #endif
 #ifdef GROUND_TRUTH
-    o_id = draws[v_draw].ids.y;
+    o_id = v_id;
     vec3 nc = normalize(v_normal_cam);
-    o_geom = vec4(gl_FrontFacing ? nc : -nc, v_depth);
+    o_normal = vec4(gl_FrontFacing ? nc : -nc, 0.0);
+    o_depth = v_depth;
 #endif
     // gl_FragCoord.xy is the pixel centre (u + 0.5, v + 0.5): rows are rendered top first.
 #ifdef MOTION_NEXT
