@@ -210,6 +210,15 @@ class Target:
         gl.glReadPixels(0, 0, self.width, self.height, fmt, gltype, out.ctypes.data_as(ctypes.c_void_p))
         return out
 
+    def read_depth(self) -> np.ndarray:
+        """The depth buffer as a new (H, W) float32 array (row 0 = first row in memory)."""
+        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, self.fbo)
+        gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
+        out = np.empty((self.height, self.width), dtype=np.float32)
+        gl.glReadPixels(0, 0, self.width, self.height, gl.GL_DEPTH_COMPONENT, gl.GL_FLOAT,
+                        out.ctypes.data_as(ctypes.c_void_p))
+        return out
+
     def delete(self) -> None:
         for t in self.textures.values():
             t.delete()

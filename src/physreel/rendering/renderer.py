@@ -37,8 +37,8 @@ __all__ = ["Motion", "SceneRenderer", "default_lights"]
 _NEAR = 0.01  # metres
 
 # Attachments of the geometry pass: name -> GLSL define of its location
-_ATTACHMENTS = {"color": "LOC_COLOR", "id": "LOC_ID", "normal": "LOC_NORMAL", "depth": "LOC_DEPTH",
-                "next": "LOC_NEXT", "prev": "LOC_PREV"}
+_ATTACHMENTS = {"color": "LOC_COLOR", "id": "LOC_ID", "normal": "LOC_NORMAL", "next": "LOC_NEXT",
+                "prev": "LOC_PREV"}
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ class SceneRenderer:
         frame = _FrameMatrices(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
         gt = "gt" in outputs
         layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", gt), ("normal", gt),
-                                  ("depth", gt), ("next", "motion_next" in outputs),
+                                  ("next", "motion_next" in outputs),
                                   ("prev", "motion_prev" in outputs)) if on]
         result: dict[str, np.ndarray] = {}
         if want_rgb and self.look.msaa:
@@ -230,7 +230,7 @@ class SceneRenderer:
             if gt:
                 result["segmentation"] = target.read("id", gl.GL_RED_INTEGER, np.uint16, 1)
                 result["normals"] = target.read("normal", gl.GL_RGB, np.float32, 3)
-                result["depth"] = target.read("depth", gl.GL_RED, np.float32, 1)
+                result["depth"] = self._z_depth(target)
             for a in ("next", "prev"):
                 if a in layout:
                     result[f"motion_{a}"] = Motion(target.read(a, gl.GL_RG, np.float32, 2),
@@ -246,11 +246,26 @@ class SceneRenderer:
         return self.ctx.target(key, lambda: Target(self.width, self.height, colors, samples=samples,
                                                    depth_format=depth_format))
 
+    @staticmethod
+    def _z_depth(target) -> np.ndarray:
+        """(H, W) float32 z-depth in metres from the depth buffer (0 = background).
+
+        The buffer holds ``near / z`` (reversed, infinite far plane) in float32, interpolated
+        exactly across each (planar) triangle, so ``near / value`` is the z-depth to float32
+        rounding -- one division instead of a render target of its own.
+        """
+
+        d = target.read_depth()
+        with np.errstate(divide="ignore"):
+            z = np.float32(_NEAR) / d
+        z[d <= 0] = 0.0
+        return z
+
     def _formats(self, layout: list[str]) -> list[tuple[str, int]]:
         from .glutil import gl
 
-        fmt = {"color": gl.GL_RGBA8, "id": gl.GL_R16UI, "normal": gl.GL_RGBA32F, "depth": gl.GL_R32F,
-               "next": gl.GL_RGBA32F, "prev": gl.GL_RGBA32F}
+        fmt = {"color": gl.GL_RGBA8, "id": gl.GL_R16UI, "normal": gl.GL_RGBA32F, "next": gl.GL_RGBA32F,
+               "prev": gl.GL_RGBA32F}
         return [(a, fmt[a]) for a in layout]
 
     def _shadow_matrices(self, poses: np.ndarray, present: np.ndarray) -> list[np.ndarray]:

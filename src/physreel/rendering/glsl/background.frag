@@ -9,7 +9,6 @@ uniform vec4 u_background;
 #ifdef GROUND_TRUTH
 layout(location = LOC_ID) out uint o_id;
 layout(location = LOC_NORMAL) out vec4 o_normal;
-layout(location = LOC_DEPTH) out float o_depth;
 #endif
 #ifdef MOTION_NEXT
 layout(location = LOC_NEXT) out vec4 o_next;
@@ -34,7 +33,6 @@ void main()
 #ifdef GROUND_TRUTH
     o_id = 0u;
     o_normal = vec4(0.0);
-    o_depth = 0.0;
 #endif
 #ifdef MOTION_NEXT
     o_next = motion(u_next_homography);

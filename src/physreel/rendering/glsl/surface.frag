@@ -1,8 +1,7 @@
 // physreel: one geometry pass writes every requested output of a surface fragment:
 //   LOC_COLOR  lit colour (gamma 2.2 encoded, alpha = opacity)
 //   LOC_ID     instance id (uint: 0 background, 1 ground, k + 2 object k)
-//   LOC_NORMAL unit normal in the OpenCV camera frame (xyz)
-//   LOC_DEPTH  z-depth in metres
+//   LOC_NORMAL unit normal in the OpenCV camera frame (xyz); z-depth comes from the depth buffer
 //   LOC_NEXT   motion to the next frame: (dx, dy) pixels, z-depth there, 0
 //   LOC_PREV   motion to the previous frame, same layout
 // The shading follows the glTF metallic-roughness model (Schlick Fresnel, Smith-Schlick
@@ -24,7 +23,6 @@ flat in vec4 v_base_color;  // linear RGB, opacity
 flat in vec2 v_pbr;         // roughness, metallic
 flat in uint v_id;          // segmentation id
 #ifdef GROUND_TRUTH
-in float v_depth;
 in vec3 v_normal_cam;
 #endif
 #ifdef MOTION_NEXT
@@ -82,7 +80,6 @@ uniform sampler2D u_shadow_occupancy[N_DIR_SHADOW];  // 1 where a caster covers 
 #ifdef GROUND_TRUTH
 layout(location = LOC_ID) out uint o_id;
 layout(location = LOC_NORMAL) out vec4 o_normal;
-layout(location = LOC_DEPTH) out float o_depth;
 #endif
 #ifdef MOTION_NEXT
 layout(location = LOC_NEXT) out vec4 o_next;
@@ -293,7 +290,6 @@ void main()
     o_id = v_id;
     vec3 nc = normalize(v_normal_cam);
     o_normal = vec4(gl_FrontFacing ? nc : -nc, 0.0);
-    o_depth = v_depth;
 #endif
     // gl_FragCoord.xy is the pixel centre (u + 0.5, v + 0.5): rows are rendered top first.
 #ifdef MOTION_NEXT

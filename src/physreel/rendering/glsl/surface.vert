@@ -40,7 +40,6 @@ flat out vec4 v_base_color;
 flat out vec2 v_pbr;
 flat out uint v_id;
 #ifdef GROUND_TRUTH
-out float v_depth;        // z along the camera axis, metres
 out vec3 v_normal_cam;    // OpenCV camera frame
 #endif
 #ifdef MOTION_NEXT
@@ -64,7 +63,6 @@ void main()
     v_pbr = d.pbr.xy;
     v_id = d.ids.y;
 #ifdef GROUND_TRUTH
-    v_depth = dot(transpose(u_w2c)[2], world);
     v_normal_cam = mat3(u_w2c) * v_normal;
 #endif
 #ifdef MOTION_NEXT
