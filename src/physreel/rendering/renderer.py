@@ -121,8 +121,6 @@ class SceneRenderer:
         self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
         self.scene = GpuScene(surfaces, self.n + 1)
         self.floor_luts = self._floor_luts(g is not None)
-        self._poses = np.zeros((0, 4, 4))
-        self._present = None
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> SceneRenderer:
@@ -152,22 +150,6 @@ class SceneRenderer:
         return [Texture2D(LUT_SIZE, LUT_SIZE, gl.GL_RGBA32F, image=t, filter_linear=True) for t in tables]
 
     # ------------------------------------------------------------------ per frame
-    def set_poses(self, poses: np.ndarray, present: np.ndarray | None = None) -> None:
-        """Place the objects for :meth:`render_rgb` / :meth:`render_gt`: ``poses`` (N, 4, 4)
-        object-to-world, ``present`` (N,) bool."""
-        self._poses, self._present = np.asarray(poses, dtype=np.float64), present
-
-    def render_rgb(self, cam: CameraFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Colour (H, W, 3) uint8 and z-depth (H, W) float32 metres (0 = none) at the poses of
-        :meth:`set_poses`."""
-        out = self.render(cam, self._poses, self._present, {"rgb", "gt"})
-        return out["rgb"], out["depth"]
-
-    def render_gt(self, cam: CameraFrame) -> dict[str, np.ndarray]:
-        """Exact per-pixel truth (see :meth:`render`) at the poses of :meth:`set_poses`."""
-        out = self.render(cam, self._poses, self._present, {"gt"})
-        return {k: out[k] for k in ("depth", "segmentation", "normals")}
-
     def render(self, cam: CameraFrame, poses: np.ndarray, present: np.ndarray | None, outputs: set[str], *,
                prev: tuple[CameraFrame, np.ndarray] | None = None,
                next_: tuple[CameraFrame, np.ndarray] | None = None) -> dict[str, np.ndarray]:
