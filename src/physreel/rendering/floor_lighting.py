@@ -38,10 +38,12 @@ def view_directions(size: int = LUT_SIZE) -> np.ndarray:
     return np.stack([sx * (1.0 + vz), sy * (1.0 + vz), vz], axis=-1)
 
 
-def light_terms(to_light: np.ndarray, roughness: float, size: int = LUT_SIZE) -> tuple[np.ndarray, np.ndarray]:
-    """Per-texel ``A`` and ``B`` (size, size) float64 of one light (``to_light``: unit vector
-    towards it) on a dielectric floor of ``roughness``."""
-    v = view_directions(size)
+def brdf_terms(v: np.ndarray, to_light: np.ndarray, roughness: float) -> tuple[np.ndarray, np.ndarray]:
+    """``A`` and ``B`` (see the module docstring) for view directions ``v`` (..., 3) (unit, from
+    the floor towards the camera) and one light (``to_light``: unit vector towards it) on a
+    dielectric floor of ``roughness``; (...) float64 each."""
+    v = np.asarray(v, dtype=np.float64)
+    to_light = np.asarray(to_light, dtype=np.float64)
     n_l = float(np.clip(to_light[2], 0.001, 1.0))
     h = v + to_light
     h /= np.linalg.norm(h, axis=-1, keepdims=True)
@@ -57,6 +59,11 @@ def light_terms(to_light: np.ndarray, roughness: float, size: int = LUT_SIZE) ->
     a = n_l * (1.0 - f) * 0.96 / np.pi
     b = n_l * f * g * d / (4.0 * n_l * nv + 0.001)
     return a, b
+
+
+def light_terms(to_light: np.ndarray, roughness: float, size: int = LUT_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """Per-texel ``A`` and ``B`` (size, size) float64 of one light (see :func:`brdf_terms`)."""
+    return brdf_terms(view_directions(size), to_light, roughness)
 
 
 def floor_tables(directions: list, radiances: list, n_shadowed: int, roughness: float,

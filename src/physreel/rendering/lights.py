@@ -112,8 +112,8 @@ def directional_shadow_matrix(direction: np.ndarray, centres: np.ndarray, radii:
     size : texels per side of the map
 
     The map's half-width is the casters' footprint half-extent (with a one-texel margin)
-    rounded up to a power of 2^(1/4), and its centre is snapped to whole texels, so the texel
-    grid only moves in steps when the casters' extent changes.
+    rounded up to a power of 2^(1/4), its centre is snapped to whole texels and its depth range
+    to steps of 16 texels, so the map only moves in steps when the casters' extent changes.
     """
     view = _gl_view(np.zeros(3), np.asarray(direction, dtype=np.float64))  # fixed per light
     if len(centres) == 0:
@@ -125,7 +125,9 @@ def directional_shadow_matrix(direction: np.ndarray, centres: np.ndarray, radii:
     half = 2.0 ** (np.ceil(4.0 * np.log2(half * (1.0 + 4.0 / size))) / 4.0)
     texel = 2.0 * half / size
     cx, cy = (np.round((lo[:2] + hi[:2]) / 2.0 / texel) * texel).tolist()
-    near, far = -hi[2] - 0.01, -lo[2] + 0.01  # eye-space depth range of the casters, metres
+    # eye-space depth range of the casters (metres), in whole steps so it also holds still
+    step = 16.0 * texel
+    near, far = np.floor((-hi[2] - 0.01) / step) * step, np.ceil((-lo[2] + 0.01) / step) * step
     proj = np.zeros((4, 4))
     proj[0, 0] = proj[1, 1] = 1.0 / half
     proj[0, 3], proj[1, 3] = -cx / half, -cy / half

@@ -30,7 +30,7 @@ from ..physics.trajectory import Trajectory
 from .camera import GL_TO_CV, CameraFrame
 from .lights import default_lights, light_rig
 from .looks import get_look
-from .surfaces import floor_surface, object_surfaces
+from .surfaces import FLOOR_ROUGHNESS, floor_surface, object_surfaces
 
 __all__ = ["Motion", "SceneRenderer", "default_lights"]
 
@@ -146,7 +146,7 @@ class SceneRenderer:
         rig = self.rig
         if not has_floor or not rig.dir_direction or rig.n_dir_shadow > 3:
             return []
-        tables = floor_tables(rig.dir_direction, rig.dir_radiance, rig.n_dir_shadow, 0.85)
+        tables = floor_tables(rig.dir_direction, rig.dir_radiance, rig.n_dir_shadow, FLOOR_ROUGHNESS)
         return [Texture2D(LUT_SIZE, LUT_SIZE, gl.GL_RGBA32F, image=t, filter_linear=True) for t in tables]
 
     # ------------------------------------------------------------------ per frame

@@ -16,6 +16,8 @@ from ..colors import srgb_to_linear
 
 #: Draw flags (``Surface.flags``).
 FLOOR = 1
+#: The floor's roughness (a dielectric; its colour comes from the ground settings).
+FLOOR_ROUGHNESS = 0.85
 
 
 @dataclass
@@ -166,5 +168,5 @@ def floor_surface(size: float, slot: int) -> Surface:
     pos = np.array([[-half, -half, 0], [half, -half, 0], [half, half, 0], [-half, half, 0]], dtype=np.float32)
     nrm = np.tile(np.array([[0, 0, 1]], dtype=np.float32), (4, 1))
     idx = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)
-    return Surface(pos, nrm, None, None, idx, np.ones(4, np.float32), 0.85, 0.0, slot=slot, seg_id=1,
+    return Surface(pos, nrm, None, None, idx, np.ones(4, np.float32), FLOOR_ROUGHNESS, 0.0, slot=slot, seg_id=1,
                    flags=FLOOR)
