@@ -93,6 +93,11 @@ class Program:
         if loc >= 0:
             gl.glUniform1i(loc, int(value))
 
+    def ivec2(self, name: str, value) -> None:
+        loc = self.loc(name)
+        if loc >= 0:
+            gl.glUniform2i(loc, int(value[0]), int(value[1]))
+
     def delete(self) -> None:
         gl.glDeleteProgram(self.id)
 
@@ -195,8 +200,8 @@ class Target:
         else:
             gl.glClearBufferfv(gl.GL_COLOR, i, v)
 
-    def clear_depth(self) -> None:
-        gl.glClearBufferfv(gl.GL_DEPTH, 0, np.ones(1, dtype=np.float32))
+    def clear_depth(self, value: float = 1.0) -> None:
+        gl.glClearBufferfv(gl.GL_DEPTH, 0, np.full(1, value, dtype=np.float32))
 
     def read(self, name: str, fmt: int, dtype, channels: int) -> np.ndarray:
         """Read one attachment into a new (H, W[, C]) array (row 0 = first row in memory)."""

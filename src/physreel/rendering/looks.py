@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Look:
@@ -27,8 +29,12 @@ class Look:
         pass is drawn separately from the single-sampled ground-truth pass.
     post_aa : bool
         Anti-alias the single-sampled colour image with a post-process pass (edge search).
-    shadow_size : int
-        Shadow-map resolution, texels per side.
+    shadow_scale : float
+        Shadow-map texels per image pixel (of the image's longer side, rounded up to a power of
+        two): the map is fitted to the shadow casters every frame, so about one texel per pixel
+        already resolves their shadows as finely as the image can show them.
+    shadow_max : int
+        Largest shadow map, texels per side.
     shadow_taps : int
         Filtered shadow-map lookups per light per pixel (1: one bilinear 2 x 2 comparison;
         4: four of them, a softer 3 x 3 footprint).
@@ -37,14 +43,20 @@ class Look:
     name: str
     msaa: int
     post_aa: bool
-    shadow_size: int
+    shadow_scale: float
+    shadow_max: int
     shadow_taps: int
+
+    def shadow_size(self, width: int, height: int) -> int:
+        """Shadow-map texels per side for an image of ``width`` x ``height``."""
+        side = 1 << max(int(np.ceil(np.log2(max(width, height, 1)))), 0)
+        return int(min(max(side * self.shadow_scale, 256), self.shadow_max))
 
 
 LOOKS: dict[str, Look] = {
-    "fast": Look("fast", msaa=0, post_aa=True, shadow_size=1024, shadow_taps=1),
-    "standard": Look("standard", msaa=4, post_aa=False, shadow_size=2048, shadow_taps=4),
-    "high": Look("high", msaa=4, post_aa=False, shadow_size=4096, shadow_taps=4),
+    "fast": Look("fast", msaa=0, post_aa=True, shadow_scale=1.0, shadow_max=2048, shadow_taps=1),
+    "standard": Look("standard", msaa=4, post_aa=False, shadow_scale=2.0, shadow_max=4096, shadow_taps=4),
+    "high": Look("high", msaa=4, post_aa=False, shadow_scale=4.0, shadow_max=8192, shadow_taps=4),
 }
 
 
@@ -52,5 +64,5 @@ def get_look(name: str, antialias: bool = True) -> Look:
     """The tier ``name``; ``antialias=False`` turns its anti-aliasing off."""
     look = LOOKS[name]
     if not antialias:
-        look = Look(look.name, 0, False, look.shadow_size, look.shadow_taps)
+        look = Look(look.name, 0, False, look.shadow_scale, look.shadow_max, look.shadow_taps)
     return look

@@ -113,7 +113,10 @@ class SceneRenderer:
         self._bound_centre = np.zeros((self.n, 3))
         self._bound_radius = np.zeros(self.n)
         for i in range(self.n):
-            pts = np.concatenate([s.positions for s in surfaces if s.slot == i]).astype(np.float64)
+            parts = [s.positions for s in surfaces if s.slot == i]
+            if not parts:  # nothing to draw (radius 0: neither casts nor needs anti-aliasing)
+                continue
+            pts = np.concatenate(parts).astype(np.float64)
             lo, hi = pts.min(axis=0), pts.max(axis=0)
             self._bound_centre[i] = (lo + hi) / 2.0
             self._bound_radius[i] = np.linalg.norm(pts - self._bound_centre[i], axis=1).max()
@@ -121,6 +124,8 @@ class SceneRenderer:
         self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
         self.scene = GpuScene(surfaces, self.n + 1)
         self.floor_luts = self._floor_luts(g is not None)
+        self.floor_half = g.size / 2.0 if g is not None else None
+        self._region_buffer, self._region_vao = self._region_arrays()
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> SceneRenderer:
@@ -132,11 +137,31 @@ class SceneRenderer:
     def close(self) -> None:
         """Free this scene's buffers and textures (the GL context and its shaders stay)."""
         if getattr(self, "scene", None) is not None:
+            from .glutil import gl
+
             self.ctx.make_current()
             self.scene.delete()
             for t in self.floor_luts:
                 t.delete()
+            self._region_buffer.delete()
+            gl.glDeleteVertexArrays(1, [self._region_vao])
             self.scene = None
+
+    @staticmethod
+    def _region_arrays():
+        """A vertex buffer and array of 2D points (the anti-aliasing regions)."""
+        import ctypes
+
+        from .glutil import Buffer, gl
+
+        buf = Buffer(np.zeros((6, 2), np.float32), usage=gl.GL_DYNAMIC_DRAW)
+        vao = gl.glGenVertexArrays(1)
+        gl.glBindVertexArray(vao)
+        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, buf.id)
+        gl.glEnableVertexAttribArray(0)
+        gl.glVertexAttribPointer(0, 2, gl.GL_FLOAT, gl.GL_FALSE, 8, ctypes.c_void_p(0))
+        gl.glBindVertexArray(0)
+        return buf, vao
 
     def _floor_luts(self, has_floor: bool) -> list:
         """Textures of the floor's tabulated directional lighting (floor_lighting), or []."""
@@ -189,7 +214,9 @@ class SceneRenderer:
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDisable(gl.GL_BLEND)
         want_rgb = "rgb" in outputs
-        shadow_maps = self._shadow_maps(self._shadow_matrices(model[:n], live[:n])) if want_rgb else []
+        # bounding spheres of the objects present (world): shadow-map fit and anti-aliasing
+        bounds = self._bounds(model[:n], live[:n])
+        shadow_maps = self._shadow_maps(self._shadow_matrices(*bounds)) if want_rgb else []
         frame = _FrameMatrices(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
         gt = "gt" in outputs
         layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", gt), ("normal", gt),
@@ -207,7 +234,8 @@ class SceneRenderer:
         if layout:
             target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
             if "color" in layout:
-                result["rgb"] = self._post_aa(target) if self.look.post_aa else target.read("color", gl.GL_RGB, np.uint8, 3)
+                result["rgb"] = self._post_aa(target, cam, *bounds) if self.look.post_aa else \
+                    target.read("color", gl.GL_RGB, np.uint8, 3)
             # Read-backs land in the final arrays (channel subsets are read directly, not copied).
             if gt:
                 result["segmentation"] = target.read("id", gl.GL_RED_INTEGER, np.uint16, 1)
@@ -250,13 +278,19 @@ class SceneRenderer:
                "prev": gl.GL_RGBA32F}
         return [(a, fmt[a]) for a in layout]
 
-    def _shadow_matrices(self, poses: np.ndarray, present: np.ndarray) -> list[np.ndarray]:
-        """World -> light clip of every shadow map slot at these object poses."""
+    def _bounds(self, poses: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """World centres (M, 3) and radii (M,) of the bounding spheres of the objects present."""
+        centres = np.einsum("nij,nj->ni", poses[:, :3, :3], self._bound_centre) + poses[:, :3, 3]
+        keep = present & (self._bound_radius > 0)
+        return centres[keep], self._bound_radius[keep]
+
+    def _shadow_matrices(self, centres: np.ndarray, radii: np.ndarray) -> list[np.ndarray]:
+        """World -> light clip of every shadow map slot, given the casters' bounding spheres."""
         from .lights import directional_shadow_matrix
 
         rig = self.rig
-        centres = np.einsum("nij,nj->ni", poses[:, :3, :3], self._bound_centre) + poses[:, :3, 3]
-        return [directional_shadow_matrix(d, centres[present], self._bound_radius[present], self.look.shadow_size)
+        size = self.look.shadow_size(self.width, self.height)
+        return [directional_shadow_matrix(d, centres, radii, size)
                 for d in rig.dir_direction[: rig.n_dir_shadow]] + rig.spot_matrices
 
     def _shadow_maps(self, matrices: list[np.ndarray]) -> list:
@@ -264,7 +298,7 @@ class SceneRenderer:
         from .glutil import Target, gl
 
         maps = []
-        size = self.look.shadow_size
+        size = self.look.shadow_size(self.width, self.height)
         prog = self.ctx.program("shadow.vert", "shadow.frag", {})
         prog.use()
         gl.glEnable(gl.GL_CULL_FACE)
@@ -373,31 +407,47 @@ class SceneRenderer:
         gl.glDepthMask(gl.GL_TRUE)
         self.scene.bind()
 
-    def _post_aa(self, source) -> np.ndarray:
-        """Anti-alias the colour attachment of ``source`` (see glsl/post_aa.frag); (H, W, 3) uint8."""
+    def _post_aa(self, source, cam: CameraFrame, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+        """Anti-alias the colour attachment of ``source`` (see glsl/post_aa.frag) where edges can
+        be (:func:`~physreel.rendering.regions.edge_regions`); (H, W, 3) uint8."""
         from .glutil import Target, gl
+        from .regions import edge_regions
 
         out = self.ctx.target(("post_aa", self.width, self.height),
                               lambda: Target(self.width, self.height, [("color", gl.GL_RGBA8)],
                                              depth_format=gl.GL_DEPTH_COMPONENT32F))
-        out.bind()
-        gl.glDisable(gl.GL_CULL_FACE)
-        gl.glDisable(gl.GL_BLEND)
-        gl.glBindVertexArray(self.ctx.empty_vao)
-        source.textures["color"].bind(0)
-        # 1. copy the colour, depth 1 where the contrast calls for anti-aliasing, else 0
-        gl.glDepthFunc(gl.GL_ALWAYS)
-        mask = self.ctx.program("screen.vert", "post_aa.frag", {"EDGE_MASK": 1}).use()
-        mask.int("u_color", 0)
-        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
-        # 2. the edge search, only where the mark passes the depth test (the triangle is at 0)
-        gl.glDepthFunc(gl.GL_LESS)
-        gl.glDepthMask(gl.GL_FALSE)
-        resolve = self.ctx.program("screen.vert", "post_aa.frag", {}).use()
-        resolve.int("u_color", 0)
-        resolve.vec("u_texel", (1.0 / self.width, 1.0 / self.height))
-        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
-        gl.glDepthMask(gl.GL_TRUE)
+        w, h = self.width, self.height
+        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, source.fbo)
+        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0 + source.index["color"])
+        gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, out.fbo)
+        gl.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+        regions = edge_regions(cam, centres, radii, self.floor_half)
+        if len(regions):
+            out.bind()
+            out.clear_depth(0.0)
+            gl.glDisable(gl.GL_CULL_FACE)
+            gl.glDisable(gl.GL_BLEND)
+            self._region_buffer.upload(np.ascontiguousarray(regions, dtype=np.float32))
+            gl.glBindVertexArray(self._region_vao)
+            source.textures["color"].bind(0)
+            # 1. depth 1 where the contrast calls for anti-aliasing (nothing else is written)
+            gl.glDepthFunc(gl.GL_ALWAYS)
+            gl.glColorMask(gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)
+            mask = self.ctx.program("region.vert", "post_aa.frag", {"EDGE_MASK": 1}).use()
+            mask.int("u_color", 0)
+            mask.ivec2("u_size", (w, h))
+            gl.glDrawArrays(gl.GL_TRIANGLES, 0, len(regions))
+            gl.glColorMask(gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)
+            # 2. the edge search, only where the mark passes the depth test (regions are at 0)
+            gl.glDepthFunc(gl.GL_LESS)
+            gl.glDepthMask(gl.GL_FALSE)
+            resolve = self.ctx.program("region.vert", "post_aa.frag", {}).use()
+            resolve.int("u_color", 0)
+            resolve.vec("u_texel", (1.0 / w, 1.0 / h))
+            resolve.ivec2("u_size", (w, h))
+            gl.glDrawArrays(gl.GL_TRIANGLES, 0, len(regions))
+            gl.glDepthMask(gl.GL_TRUE)
+            self.scene.bind()
         return out.read("color", gl.GL_RGB, np.uint8, 3)
 
     def _uniforms(self, prog, frame: _FrameMatrices, shadow_maps: list) -> None:

@@ -7,13 +7,14 @@
 // filtering.  Isolated one-pixel features are blended with their neighbourhood ("sub-pixel").
 //
 // llvmpipe runs every instruction of a shader for every pixel of a block whatever the branches
-// say, but skips blocks that fail the depth test.  So a first pass (EDGE_MASK) copies the
-// colour and marks the pixels with enough contrast in the depth buffer, and the edge search runs
-// only where the mark lets it through.
+// say, but skips blocks that fail the depth test.  So a first pass (EDGE_MASK) marks the pixels
+// with enough contrast in the depth buffer, and the edge search runs only where the mark lets
+// it through.  Both are drawn only over the screen regions where geometric edges can be (the
+// objects' projected bounds and the floor's border): the floor is filtered already.
 
-in vec2 v_uv;
 uniform sampler2D u_color;   // gamma-encoded colour, linear filtering, clamped
 uniform vec2 u_texel;        // (1 / width, 1 / height)
+uniform ivec2 u_size;        // (width, height)
 out vec4 o_color;
 
 const float EDGE_REL = 0.125;   // contrast needed, relative to the brightest neighbour
@@ -32,17 +33,18 @@ float luma_at(vec2 uv)
     return luma(textureLod(u_color, uv, 0.0).rgb);
 }
 
-#define FETCH(dx, dy) luma(texelFetchOffset(u_color, ivec2(gl_FragCoord.xy), 0, ivec2(dx, dy)).rgb)
+// Texels around this pixel, clamped to the image (reads past its border are undefined).
+#define TEXEL(dx, dy) texelFetch(u_color, clamp(ivec2(gl_FragCoord.xy) + ivec2(dx, dy), ivec2(0), u_size - 1), 0)
+#define FETCH(dx, dy) luma(TEXEL(dx, dy).rgb)
 
 #ifdef EDGE_MASK
 void main()
 {
-    ivec2 p = ivec2(gl_FragCoord.xy);
-    vec4 c = texelFetch(u_color, p, 0);
-    vec4 cn = texelFetchOffset(u_color, p, 0, ivec2(0, -1));
-    vec4 cs = texelFetchOffset(u_color, p, 0, ivec2(0, 1));
-    vec4 cw = texelFetchOffset(u_color, p, 0, ivec2(-1, 0));
-    vec4 ce = texelFetchOffset(u_color, p, 0, ivec2(1, 0));
+    vec4 c = TEXEL(0, 0);
+    vec4 cn = TEXEL(0, -1);
+    vec4 cs = TEXEL(0, 1);
+    vec4 cw = TEXEL(-1, 0);
+    vec4 ce = TEXEL(1, 0);
     float m = luma(c.rgb);
     float n = luma(cn.rgb);
     float s = luma(cs.rgb);
@@ -52,13 +54,13 @@ void main()
     float lo = min(m, min(min(n, s), min(w, e)));
     // alpha 0: the (pre-filtered) checker floor; only edges touching something else count
     float other = c.a + cn.a + cs.a + cw.a + ce.a;
-    o_color = vec4(c.rgb, 1.0);
     gl_FragDepth = other > 0.0 && hi - lo >= max(EDGE_MIN, hi * EDGE_REL) ? 1.0 : 0.0;
 }
 #else
 void main()
 {
-    vec4 centre = texelFetch(u_color, ivec2(gl_FragCoord.xy), 0);
+    vec2 v_uv = gl_FragCoord.xy * u_texel;
+    vec4 centre = TEXEL(0, 0);
     float m = luma(centre.rgb);
     float n = FETCH(0, -1);
     float s = FETCH(0, 1);

@@ -73,6 +73,7 @@ uniform sampler2D u_floor_lut2;        // A1, B1, A2, B2
 #endif
 #if N_DIR_SHADOW > 0
 uniform sampler2D u_shadow_occupancy[N_DIR_SHADOW];  // 1 where a caster covers the map
+in vec2 v_occupancy_uv[N_DIR_SHADOW];
 #endif
 #endif
 #endif
@@ -195,21 +196,18 @@ vec4 shade()
     vec3 specular = lut1.rgb;
 #if N_DIR_SHADOW > 0
     // The floor is below every caster: it is shadowed wherever the map holds one.
-    vec4 s0 = u_shadow_matrix[0] * vec4(v_world, 1.0);
-    float lit0 = 1.0 - texture(u_shadow_occupancy[0], s0.xy / s0.w * 0.5 + 0.5).r;
+    float lit0 = 1.0 - texture(u_shadow_occupancy[0], v_occupancy_uv[0]).r;
     diffuse += lit0 * lut0.a * u_dir_radiance[0];
     specular += lit0 * lut1.a * u_dir_radiance[0];
 #endif
 #if N_DIR_SHADOW > 1
     vec4 lut2 = texture(u_floor_lut2, lut_uv);
-    vec4 s1 = u_shadow_matrix[1] * vec4(v_world, 1.0);
-    float lit1 = 1.0 - texture(u_shadow_occupancy[1], s1.xy / s1.w * 0.5 + 0.5).r;
+    float lit1 = 1.0 - texture(u_shadow_occupancy[1], v_occupancy_uv[1]).r;
     diffuse += lit1 * lut2.x * u_dir_radiance[1];
     specular += lit1 * lut2.y * u_dir_radiance[1];
 #endif
 #if N_DIR_SHADOW > 2
-    vec4 s2 = u_shadow_matrix[2] * vec4(v_world, 1.0);
-    float lit2 = 1.0 - texture(u_shadow_occupancy[2], s2.xy / s2.w * 0.5 + 0.5).r;
+    float lit2 = 1.0 - texture(u_shadow_occupancy[2], v_occupancy_uv[2]).r;
     diffuse += lit2 * lut2.z * u_dir_radiance[2];
     specular += lit2 * lut2.w * u_dir_radiance[2];
 #endif

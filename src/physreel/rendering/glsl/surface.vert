@@ -45,6 +45,12 @@ out vec3 v_normal_cam;    // OpenCV camera frame
 #ifdef MOTION_NEXT
 out vec3 v_next;
 #endif
+#if defined(FLOOR_LUT) && N_DIR_SHADOW > 0
+// Where the floor point falls in each directional shadow map: an affine function of the
+// position (orthographic light), so interpolating it across the floor is exact.
+uniform mat4 u_shadow_matrix[N_DIR_SHADOW + N_SPOT_SHADOW];
+out vec2 v_occupancy_uv[N_DIR_SHADOW];
+#endif
 #ifdef MOTION_PREV
 out vec3 v_prev;
 #endif
@@ -70,6 +76,11 @@ void main()
 #endif
 #ifdef MOTION_PREV
     v_prev = (u_prev_pix * (o.model_prev * vec4(a_position, 1.0))).xyz;
+#endif
+#if defined(FLOOR_LUT) && N_DIR_SHADOW > 0
+    for (int i = 0; i < N_DIR_SHADOW; i++) {
+        v_occupancy_uv[i] = (u_shadow_matrix[i] * world).xy * 0.5 + 0.5;
+    }
 #endif
     gl_Position = u_view_proj * world;
 }
