@@ -17,6 +17,7 @@ from .glutil import Buffer, Texture2D, gl
 from .surfaces import FLOOR, Surface
 
 _STRIDE = 12  # floats per vertex: position 3, normal 3, uv 2, colour 4
+_DYNAMIC_STRIDE = 18  # ... and world positions at the previous and next frame (3 + 3)
 
 
 @dataclass
@@ -39,19 +40,23 @@ class GpuScene:
     ----------
     surfaces : list of Surface (any order; regrouped here)
     n_objects : number of pose slots
+    dynamic : the surfaces' vertices are replaced every frame (:meth:`set_vertices`), with the
+        world positions of every vertex at the previous and next frame (per-vertex motion)
     """
 
-    def __init__(self, surfaces: list[Surface], n_objects: int):
+    def __init__(self, surfaces: list[Surface], n_objects: int, dynamic: bool = False):
         order = sorted(range(len(surfaces)), key=lambda i: _group_key(surfaces[i]))
         self.surfaces = [surfaces[i] for i in order]
         self.n_objects = n_objects
+        self.dynamic = dynamic
+        stride = _DYNAMIC_STRIDE if dynamic else _STRIDE
         self.vao = gl.glGenVertexArrays(1)
         gl.glBindVertexArray(self.vao)
         verts, idx, commands, records = [], [], [], []
         base_vertex = first_index = 0
         for d, s in enumerate(self.surfaces):
             n = len(s.positions)
-            v = np.zeros((n, _STRIDE), dtype=np.float32)
+            v = np.zeros((n, stride), dtype=np.float32)
             v[:, 0:3], v[:, 3:6] = s.positions, s.normals
             if s.uv is not None:
                 v[:, 6:8] = s.uv
@@ -67,11 +72,14 @@ class GpuScene:
             base_vertex += n
             first_index += s.indices.size
         self._buffers = []
-        self.vbo = self._buffer(np.concatenate(verts) if verts else np.zeros((1, _STRIDE), np.float32))
+        self.vertices = np.concatenate(verts) if verts else np.zeros((1, stride), np.float32)
+        self.vbo = self._buffer(self.vertices, usage=gl.GL_DYNAMIC_DRAW if dynamic else gl.GL_STATIC_DRAW)
+        self.first_vertex = np.cumsum([0] + [len(s.positions) for s in self.surfaces])
         gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self.vbo.id)
-        for loc, (size, offset) in enumerate(((3, 0), (3, 3), (2, 6), (4, 8))):
+        layout = [(0, 3, 0), (1, 3, 3), (2, 2, 6), (3, 4, 8)] + ([(5, 3, 12), (6, 3, 15)] if dynamic else [])
+        for loc, size, offset in layout:
             gl.glEnableVertexAttribArray(loc)
-            gl.glVertexAttribPointer(loc, size, gl.GL_FLOAT, gl.GL_FALSE, 4 * _STRIDE, ctypes.c_void_p(4 * offset))
+            gl.glVertexAttribPointer(loc, size, gl.GL_FLOAT, gl.GL_FALSE, 4 * stride, ctypes.c_void_p(4 * offset))
         self.draw_ids = self._buffer(np.arange(max(len(self.surfaces), 1), dtype=np.uint32))
         gl.glBindBuffer(gl.GL_ARRAY_BUFFER, self.draw_ids.id)
         gl.glEnableVertexAttribArray(4)
@@ -128,6 +136,24 @@ class GpuScene:
             cmd = self.commands.copy()
             cmd[:, 1] = visible
             self.indirect.upload(cmd)
+
+    def set_vertices(self, slot: int, positions: np.ndarray, normals: np.ndarray,
+                     prev_world: np.ndarray | None = None, next_world: np.ndarray | None = None) -> None:
+        """New vertices of the dynamic surfaces of object ``slot``: positions and normals (V, 3)
+        in its object frame at this frame, world positions at the previous / next frame."""
+        for d, s in enumerate(self.surfaces):
+            if s.slot != slot:
+                continue
+            v = self.vertices[self.first_vertex[d]:self.first_vertex[d + 1]]
+            v[:, 0:3], v[:, 3:6] = positions, normals
+            if prev_world is not None:
+                v[:, 12:15] = prev_world
+            if next_world is not None:
+                v[:, 15:18] = next_world
+
+    def upload_vertices(self) -> None:
+        """Send the vertices set with :meth:`set_vertices` to the GPU."""
+        self.vbo.upload(self.vertices)
 
     def bind(self) -> None:
         gl.glBindVertexArray(self.vao)

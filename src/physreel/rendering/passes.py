@@ -94,7 +94,7 @@ class PassStream:
         nxt = (views[f + 1], self._poses(f + 1)) if "motion_next" in want and f + 1 < traj.num_frames else None
         prv = (views[f - 1], self._poses(f - 1)) if "motion_prev" in want and f > 0 else None
         want -= {m for m, other in (("motion_next", nxt), ("motion_prev", prv)) if other is None}
-        res = self.renderer.render(views[f], obj, traj.present[f], want, prev=prv, next_=nxt)
+        res = self.renderer.render(views[f], obj, traj.present[f], want, prev=prv, next_=nxt, frame=f)
         outputs = {k: res[k] for k in ("rgb", "motion_next", "motion_prev") if k in res}
         if "gt" in want:
             outputs["gt"] = {k: res[k] for k in ("depth", "segmentation", "normals")}

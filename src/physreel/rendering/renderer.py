@@ -30,7 +30,7 @@ from ..physics.trajectory import Trajectory
 from .camera import GL_TO_CV, CameraFrame
 from .lights import default_lights, light_rig
 from .looks import get_look
-from .surfaces import FLOOR_ROUGHNESS, floor_surface, object_surfaces
+from .surfaces import FLOOR_ROUGHNESS, floor_surface, object_surfaces, skin_surface, vertex_normals
 
 __all__ = ["Motion", "SceneRenderer", "default_lights"]
 
@@ -72,7 +72,8 @@ class SceneRenderer:
         The bodies to draw (``trajectory.names``, the order of the pose arrays; body ``i`` gets
         segmentation id ``i + 2``); bodies created during the simulation (fracture pieces) take
         their geometry from ``trajectory.extra_geometry`` and the look of the object they came
-        from.
+        from.  A person with a skin is drawn as the skin, deformed for every frame (its
+        physics parts draw nothing).
     width, height : int
         Image size in pixels.
     focus : (centre (3,), radius) or None
@@ -91,10 +92,16 @@ class SceneRenderer:
         self.names = list(trajectory.names)
         self.n = len(self.names)
         self.look = get_look(scene.render.look, scene.render.antialias)
+        from .people import skin_tracks
+
+        self.skins = {self.names.index(name): track for name, track in skin_tracks(assembly, trajectory).items()}
         surfaces = []
         for i, name in enumerate(self.names):
             built = assembly[trajectory.root_of(name)]
-            geom = assembly[name].geometry if name in assembly.objects else trajectory.extra_geometry[name]
+            if i in self.skins:
+                surfaces.append(skin_surface(self.skins[i].skin, built.look, i, i + 2))
+                continue
+            geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
             surfaces += object_surfaces(geom, built.look, i, i + 2)
         g = assembly.ground
         self.checker = None
@@ -122,7 +129,9 @@ class SceneRenderer:
             self._bound_radius[i] = np.linalg.norm(pts - self._bound_centre[i], axis=1).max()
         self.background = np.array([*srgb_to_linear(scene.background), 1.0], dtype=np.float32)
         self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
-        self.scene = GpuScene(surfaces, self.n + 1)
+        self.scene = GpuScene([s for s in surfaces if not s.dynamic], self.n + 1)
+        dynamic = [s for s in surfaces if s.dynamic]
+        self.dynamic = GpuScene(dynamic, self.n + 1, dynamic=True) if dynamic else None
         self.floor_luts = self._floor_luts(g is not None)
         self.floor_half = g.size / 2.0 if g is not None else None
         self._region_buffer, self._region_vao = self._region_arrays()
@@ -141,6 +150,8 @@ class SceneRenderer:
 
             self.ctx.make_current()
             self.scene.delete()
+            if self.dynamic is not None:
+                self.dynamic.delete()
             for t in self.floor_luts:
                 t.delete()
             self._region_buffer.delete()
@@ -177,7 +188,8 @@ class SceneRenderer:
     # ------------------------------------------------------------------ per frame
     def render(self, cam: CameraFrame, poses: np.ndarray, present: np.ndarray | None, outputs: set[str], *,
                prev: tuple[CameraFrame, np.ndarray] | None = None,
-               next_: tuple[CameraFrame, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+               next_: tuple[CameraFrame, np.ndarray] | None = None,
+               frame: int | None = None) -> dict[str, np.ndarray]:
         """Render one frame.
 
         Parameters
@@ -187,6 +199,8 @@ class SceneRenderer:
         outputs : any of ``rgb``, ``gt``, ``motion_next``, ``motion_prev``
         prev, next_ : (camera, poses (N, 4, 4)) of the previous / next frame, needed for the
             motion outputs
+        frame : the Trajectory frame (needed to deform skinned people; their neighbours are
+            ``frame - 1`` and ``frame + 1``)
 
         Returns
         -------
@@ -209,6 +223,9 @@ class SceneRenderer:
         if present is not None:
             live[:n] = present
         self.scene.set_poses(model, models_prev, models_next, live)
+        if self.dynamic is not None:
+            self.dynamic.set_poses(model, models_prev, models_next, live)
+            self._deform(model, frame, models_prev is not None, models_next is not None)
         self.scene.bind()
         self.ctx.clip_control(gl.GL_LOWER_LEFT, gl.GL_ZERO_TO_ONE)
         gl.glEnable(gl.GL_DEPTH_TEST)
@@ -278,6 +295,38 @@ class SceneRenderer:
                "prev": gl.GL_RGBA32F}
         return [(a, fmt[a]) for a in layout]
 
+    def _deform(self, model: np.ndarray, frame: int | None, prev: bool, next_: bool) -> None:
+        """Skin every person for ``frame`` (their vertices in their object frame, and the world
+        positions of the vertices at the neighbouring frames for the motion outputs)."""
+        if frame is None:
+            raise ValueError("SceneRenderer.render needs frame= to draw skinned people")
+        for slot, track in self.skins.items():
+            verts, normals = track.local(frame, model[slot])
+            if normals is None:
+                normals = vertex_normals(verts, np.asarray(track.skin.faces))
+            last = track.positions.shape[0] - 1
+            self.dynamic.set_vertices(slot, verts, normals,
+                                      track.world(max(frame - 1, 0)) if prev else None,
+                                      track.world(min(frame + 1, last)) if next_ else None)
+            lo, hi = verts.min(axis=0), verts.max(axis=0)
+            self._bound_centre[slot] = (lo + hi) / 2.0
+            self._bound_radius[slot] = np.linalg.norm(verts - self._bound_centre[slot], axis=1).max()
+        self.dynamic.upload_vertices()
+
+    def _draw_list(self, cam: CameraFrame, model: np.ndarray, sort_blended: bool) -> list:
+        """(scene, group) pairs in drawing order: opaque objects, then the floor (whose pixels
+        hidden by objects then fail the depth test before shading), then blended surfaces
+        (farthest first when ``sort_blended``)."""
+        scenes = [sc for sc in (self.scene, self.dynamic) if sc is not None]
+        out = [(sc, g) for sc in scenes for g in sc.groups if not g.blend and not g.floor]
+        out += [(sc, g) for sc in scenes for g in sc.groups if g.floor]
+        blended = [(sc, g) for sc in scenes for g in (sc.blend_order(cam.position, model) if sort_blended else
+                                                      [g for g in sc.groups if g.blend])]
+        if sort_blended and len(blended) > 1:
+            dist = [np.linalg.norm(model[sc.slots[g.first], :3, 3] - cam.position) for sc, g in blended]
+            blended = [blended[i] for i in np.argsort(dist, kind="stable")[::-1]]
+        return out + blended
+
     def _bounds(self, poses: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """World centres (M, 3) and radii (M,) of the bounding spheres of the objects present."""
         centres = np.einsum("nij,nj->ni", poses[:, :3, :3], self._bound_centre) + poses[:, :3, 3]
@@ -299,14 +348,12 @@ class SceneRenderer:
 
         maps = []
         size = self.look.shadow_size(self.width, self.height)
-        prog = self.ctx.program("shadow.vert", "shadow.frag", {})
-        prog.use()
         gl.glEnable(gl.GL_CULL_FACE)
         # Back faces only: a closed surface can then never shadow its own lit side (no acne).
         gl.glCullFace(gl.GL_FRONT)
         gl.glFrontFace(gl.GL_CCW)
         gl.glDepthFunc(gl.GL_LESS)
-        casters = [g for g in self.scene.groups if not g.floor]
+        casters = [(sc, g) for sc, g in self._draw_list(None, None, False) if not g.floor]
         for slot, matrix in enumerate(matrices):
             target = self.ctx.target(("shadow", size, size, slot),
                                      lambda: Target(size, size, [("occupancy", gl.GL_R8)],
@@ -317,9 +364,15 @@ class SceneRenderer:
             # Casters stay off the outermost texels: lookups outside the map clamp to them (lit).
             gl.glEnable(gl.GL_SCISSOR_TEST)
             gl.glScissor(1, 1, size - 2, size - 2)
-            prog.mat4("u_light_proj", matrix)
-            for g in casters:
-                self.scene.draw(g)
+            for dynamic in (False, True):
+                group = [(sc, g) for sc, g in casters if sc.dynamic == dynamic]
+                if not group:
+                    continue
+                prog = self.ctx.program("shadow.vert", "shadow.frag", {}).use()
+                prog.mat4("u_light_proj", matrix)
+                group[0][0].bind()
+                for sc, g in group:
+                    sc.draw(g)
             gl.glDisable(gl.GL_SCISSOR_TEST)
             maps.append((target.depth, target.textures["occupancy"], matrix))
         gl.glCullFace(gl.GL_BACK)
@@ -341,23 +394,21 @@ class SceneRenderer:
             defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts())
             if self.look.post_aa:
                 defines["FAST_GAMMA"] = 1
-            gl.glBlendFuncSeparatei(defines["LOC_COLOR"], gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA, gl.GL_ONE,
-                                    gl.GL_ZERO)
+            gl.glBlendFunci(defines["LOC_COLOR"], gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         if "id" in layout:
             defines["GROUND_TRUTH"] = 1
         if "next" in layout:
             defines["MOTION_NEXT"] = 1
         if "prev" in layout:
             defines["MOTION_PREV"] = 1
-        # Opaque objects first, the floor after them (its pixels hidden by objects then fail the
-        # depth test before shading), then blended surfaces.
-        groups = [g for g in self.scene.groups if not g.blend and not g.floor]
-        groups += [g for g in self.scene.groups if g.floor]
-        groups += self.scene.blend_order(frame.cam.position, model) if "color" in layout else \
-            [g for g in self.scene.groups if g.blend]
-        current = None
-        for g in groups:
+        current = bound = None
+        for sc, g in self._draw_list(frame.cam, model, "color" in layout):
+            if sc is not bound:
+                bound = sc
+                sc.bind()
             d = dict(defines)
+            if sc.dynamic:
+                d["DYNAMIC"] = 1
             if "color" in layout and g.floor:
                 d["FLOOR"] = 1
             if "color" in layout and g.floor and self.checker is not None:
@@ -383,7 +434,7 @@ class SceneRenderer:
                 gl.glEnablei(gl.GL_BLEND, defines["LOC_COLOR"])
             else:
                 gl.glDisable(gl.GL_BLEND)
-            self.scene.draw(g)
+            sc.draw(g)
         gl.glDisable(gl.GL_BLEND)
         if "next" in layout or "prev" in layout:
             self._background(layout, defines, frame)
@@ -435,6 +486,8 @@ class SceneRenderer:
             gl.glColorMask(gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)
             mask = self.ctx.program("region.vert", "post_aa.frag", {"EDGE_MASK": 1}).use()
             mask.int("u_color", 0)
+            source.depth.bind(1)
+            mask.int("u_depth", 1)
             mask.ivec2("u_size", (w, h))
             gl.glDrawArrays(gl.GL_TRIANGLES, 0, len(regions))
             gl.glColorMask(gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)

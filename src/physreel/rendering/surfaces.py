@@ -38,6 +38,9 @@ class Surface:
     slot : int, the object (pose) this surface moves with
     seg_id : int, segmentation id written by the ground-truth pass
     flags : int (FLOOR: the procedural checker floor)
+    dynamic : bool
+        Its vertices move relative to the object every frame (a skinned person): positions and
+        normals are given per frame, and the motion to other frames per vertex.
     """
 
     positions: np.ndarray
@@ -54,6 +57,7 @@ class Surface:
     slot: int = 0
     seg_id: int = 0
     flags: int = 0
+    dynamic: bool = False
 
 
 def _base(color, opacity: float = 1.0) -> np.ndarray:
@@ -82,6 +86,39 @@ def object_surfaces(geom, look: Look, slot: int, seg_id: int) -> list[Surface]:
         s.slot, s.seg_id = slot, seg_id
         out.append(s)
     return out
+
+
+def skin_surface(skin, look: Look, slot: int, seg_id: int) -> Surface:
+    """The surface of a skinned person (``physreel.assets.skinned.SkinModel``): its own
+    base-colour texture (glTF) when it has one, else the person's look; vertices are set per
+    frame (``dynamic``)."""
+    pos = np.asarray(skin.vertices, dtype=np.float32)
+    idx = np.asarray(skin.faces, dtype=np.uint32)
+    uv = None
+    if skin.uv is not None:  # glTF puts v = 0 at the image's top; textures are uploaded bottom first
+        uv = np.column_stack([skin.uv[:, 0], 1.0 - skin.uv[:, 1]]).astype(np.float32)
+    if skin.texture is not None and uv is not None:
+        import io
+
+        from PIL import Image
+
+        img = np.asarray(Image.open(io.BytesIO(skin.texture)).convert("RGB"))
+        base = np.asarray(skin.base_color, dtype=np.float32)
+        return Surface(pos, np.zeros_like(pos), uv, None, idx, base, 0.8, 0.0, img, slot=slot, seg_id=seg_id,
+                       dynamic=True)
+    return Surface(pos, np.zeros_like(pos), uv, None, idx, _base(look.color, look.opacity),
+                   float(max(look.roughness, 0.04)), float(look.metallic), blend=look.opacity < 1.0, slot=slot,
+                   seg_id=seg_id, dynamic=True)
+
+
+def vertex_normals(positions: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(V, 3) float32 unit vertex normals: the area-weighted sum of the faces around each vertex."""
+    tri = positions[faces]
+    fn = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    n = np.zeros_like(positions, dtype=np.float64)
+    for k in range(3):
+        np.add.at(n, faces[:, k], fn)
+    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _arrays(m) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

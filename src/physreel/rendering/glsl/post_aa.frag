@@ -13,6 +13,9 @@
 // objects' projected bounds and the floor's border): the floor is filtered already.
 
 uniform sampler2D u_color;   // gamma-encoded colour, linear filtering, clamped
+#ifdef EDGE_MASK
+uniform sampler2D u_depth;   // the geometry pass's depth: near / z (0 = nothing drawn)
+#endif
 uniform vec2 u_texel;        // (1 / width, 1 / height)
 uniform ivec2 u_size;        // (width, height)
 out vec4 o_color;
@@ -52,9 +55,21 @@ void main()
     float e = luma(ce.rgb);
     float hi = max(m, max(max(n, s), max(w, e)));
     float lo = min(m, min(min(n, s), min(w, e)));
-    // alpha 0: the (pre-filtered) checker floor; only edges touching something else count
-    float other = c.a + cn.a + cs.a + cw.a + ce.a;
-    gl_FragDepth = other > 0.0 && hi - lo >= max(EDGE_MIN, hi * EDGE_REL) ? 1.0 : 0.0;
+    // Geometric edges only, as multisampling sees them: silhouettes and creases.  The depth
+    // buffer holds near / z, which is affine in screen space across a plane: its second
+    // differences vanish inside a face, are tiny on smooth curved surfaces and jump at creases
+    // and silhouettes.  Contrast inside a face -- texture detail, shading, the (pre-filtered)
+    // floor and its shadows -- is left as it is.
+    ivec2 size = u_size - 1;
+    ivec2 q = ivec2(gl_FragCoord.xy);
+    float dc = texelFetch(u_depth, q, 0).r;
+    float dn = texelFetch(u_depth, clamp(q + ivec2(0, -1), ivec2(0), size), 0).r;
+    float ds = texelFetch(u_depth, clamp(q + ivec2(0, 1), ivec2(0), size), 0).r;
+    float dw = texelFetch(u_depth, clamp(q + ivec2(-1, 0), ivec2(0), size), 0).r;
+    float de = texelFetch(u_depth, clamp(q + ivec2(1, 0), ivec2(0), size), 0).r;
+    float bend = max(abs(dn + ds - 2.0 * dc), abs(dw + de - 2.0 * dc));
+    bool geometric = bend > 2e-4 * dc || (min(min(dn, ds), min(dw, de)) == 0.0) != (dc == 0.0);
+    gl_FragDepth = geometric && hi - lo >= max(EDGE_MIN, hi * EDGE_REL) ? 1.0 : 0.0;
 }
 #else
 void main()

@@ -270,11 +270,6 @@ vec4 shade()
 #ifdef VERTEX_COLOR
     rgba *= v_color;
 #endif
-#ifdef FLOOR
-    // Alpha 0 marks the floor: its checker and shadows are filtered already, so the post-process
-    // anti-aliasing leaves pixels alone whose neighbours are all floor.
-    rgba.a = 0.0;
-#endif
     return clamp(vec4(encode_gamma(rgba.rgb), rgba.a), 0.0, 1.0);
 }
 #endif

@@ -7,6 +7,12 @@ layout(location = 1) in vec3 a_normal;
 layout(location = 2) in vec2 a_uv;
 layout(location = 3) in vec4 a_color;
 layout(location = 4) in uint a_draw;
+#ifdef DYNAMIC
+// Surfaces that deform (skinned people) carry each vertex's world position at the neighbouring
+// frames: their motion is per vertex, not the object's.
+layout(location = 5) in vec3 a_prev_world;
+layout(location = 6) in vec3 a_next_world;
+#endif
 
 struct Object {
     mat4 model;       // object -> world at this frame
@@ -71,11 +77,18 @@ void main()
 #ifdef GROUND_TRUTH
     v_normal_cam = mat3(u_w2c) * v_normal;
 #endif
+#ifdef DYNAMIC
+    vec4 next_world = vec4(a_next_world, 1.0);
+    vec4 prev_world = vec4(a_prev_world, 1.0);
+#else
+    vec4 next_world = o.model_next * vec4(a_position, 1.0);
+    vec4 prev_world = o.model_prev * vec4(a_position, 1.0);
+#endif
 #ifdef MOTION_NEXT
-    v_next = (u_next_pix * (o.model_next * vec4(a_position, 1.0))).xyz;
+    v_next = (u_next_pix * next_world).xyz;
 #endif
 #ifdef MOTION_PREV
-    v_prev = (u_prev_pix * (o.model_prev * vec4(a_position, 1.0))).xyz;
+    v_prev = (u_prev_pix * prev_world).xyz;
 #endif
 #if defined(FLOOR_LUT) && N_DIR_SHADOW > 0
     for (int i = 0; i < N_DIR_SHADOW; i++) {
