@@ -66,6 +66,11 @@ def light_terms(to_light: np.ndarray, roughness: float, size: int = LUT_SIZE) ->
     return brdf_terms(view_directions(size), to_light, roughness)
 
 
+def grey_lights(radiances: list) -> bool:
+    """Whether every radiance (3,) has equal red, green and blue."""
+    return all(np.ptp(np.asarray(r, dtype=np.float64)) == 0.0 for r in radiances)
+
+
 def floor_tables(directions: list, radiances: list, n_shadowed: int, roughness: float,
                  size: int = LUT_SIZE) -> list[np.ndarray]:
     """The floor's lookup tables, (size, size, 4) float32 each.
@@ -81,7 +86,9 @@ def floor_tables(directions: list, radiances: list, n_shadowed: int, roughness: 
     [lut0, lut1] or [lut0, lut1, lut2]: ``lut0`` = (sum of radiance * A over unshadowed
     lights, A of light 0), ``lut1`` = (sum of radiance * B over unshadowed lights, B of light
     0), ``lut2`` = (A1, B1, A2, B2).  Shadowed lights are weighted by their shadow and
-    radiance in the shader.
+    radiance in the shader.  When the unshadowed lights are all white (grey) and at most one
+    light casts shadows, one table holds it all: (diffuse sum, specular sum, A0, B0), the sums
+    of the first radiance component (one lookup per pixel instead of two).
     """
     diffuse = np.zeros((size, size, 3))
     specular = np.zeros((size, size, 3))
@@ -95,6 +102,8 @@ def floor_tables(directions: list, radiances: list, n_shadowed: int, roughness: 
         specular += b[..., None] * np.asarray(rad)
     zero = np.zeros((size, size))
     a0, b0 = shadowed[0] if shadowed else (zero, zero)
+    if grey_lights(radiances[n_shadowed:]) and n_shadowed <= 1:
+        return [np.dstack([diffuse[..., 0], specular[..., 0], a0, b0]).astype(np.float32)]
     tables = [np.dstack([diffuse, a0]), np.dstack([specular, b0])]
     if n_shadowed > 1:
         a1, b1 = shadowed[1]

@@ -415,6 +415,8 @@ class SceneRenderer:
                 d["FLOOR_CHECKER"] = 1
             if "color" in layout and g.floor and self.floor_luts:
                 d["FLOOR_LUT"] = 1
+                if len(self.floor_luts) == 1:
+                    d["FLOOR_LUT_GREY"] = 1
             if "color" in layout and g.texture is not None:
                 d["BASE_TEXTURE"] = 1
             if "color" in layout and g.vertex_color:

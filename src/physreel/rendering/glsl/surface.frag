@@ -67,7 +67,9 @@ uniform float u_checker_size;         // metres per square
 // view direction only: it is tabulated (physreel.rendering.floor_lighting) over the
 // hemisphere, indexed by the stereographic projection of the view direction.
 uniform sampler2D u_floor_lut0;        // diffuse factor (rgb) of unshadowed lights, A of light 0
+#ifndef FLOOR_LUT_GREY
 uniform sampler2D u_floor_lut1;        // specular (rgb) of unshadowed lights, B of light 0
+#endif
 #if N_DIR_SHADOW > 1
 uniform sampler2D u_floor_lut2;        // A1, B1, A2, B2
 #endif
@@ -190,10 +192,19 @@ vec4 shade()
     vec3 color = base.rgb * u_ambient;
 #ifdef FLOOR_LUT
     vec2 lut_uv = v.xy / (1.0 + v.z) * 0.5 + 0.5;
+#ifdef FLOOR_LUT_GREY
+    // white unshadowed lights: (diffuse sum, specular sum, A0, B0) in one lookup
+    vec4 lut0 = texture(u_floor_lut0, lut_uv);
+    vec4 lut1 = vec4(0.0, 0.0, 0.0, lut0.a);
+    lut0.a = lut0.b;
+    vec3 diffuse = vec3(lut0.r);
+    vec3 specular = vec3(lut0.g);
+#else
     vec4 lut0 = texture(u_floor_lut0, lut_uv);
     vec4 lut1 = texture(u_floor_lut1, lut_uv);
     vec3 diffuse = lut0.rgb;
     vec3 specular = lut1.rgb;
+#endif
 #if N_DIR_SHADOW > 0
     // The floor is below every caster: it is shadowed wherever the map holds one.
     float lit0 = 1.0 - texture(u_shadow_occupancy[0], v_occupancy_uv[0]).r;
