@@ -77,6 +77,7 @@ def main() -> None:
     import physreel.physics.simulate as simulate_mod
     import physreel.rendering.flow as flow
     import physreel.rendering.gl as glmod
+    import physreel.rendering.antialias as antialias
     import physreel.rendering.renderer as renderer
     from physreel.outputs import video
     from physreel.passes import storage
@@ -90,7 +91,7 @@ def main() -> None:
     charge("frame: shadow maps", renderer.SceneRenderer, "_shadow_maps")
     charge("frame: geometry pass", renderer.SceneRenderer, "_geometry_pass")
     charge("frame: background pass", renderer.SceneRenderer, "_background")
-    charge("frame: anti-aliasing + read-back", renderer.SceneRenderer, "_post_aa")
+    charge("frame: anti-aliasing + read-back", antialias.PostAA, "run")
     charge("frame: renderer (rest: read-backs, Python)", renderer.SceneRenderer, "render")
     charge("frame: occlusion (numpy)", flow, "occlusion_from_motion")
     charge("write: H.264 pipe", video.Mp4Writer, "write")

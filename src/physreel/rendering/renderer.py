@@ -27,14 +27,15 @@ import numpy as np
 from ..assembly import Assembly
 from ..colors import srgb_to_linear
 from ..physics.trajectory import Trajectory
-from .camera import GL_TO_CV, CameraFrame
+from .antialias import PostAA
+from .camera import CameraFrame
 from .lights import default_lights, light_rig
 from .looks import get_look
+from .projections import NEAR, FrameProjections
 from .surfaces import FLOOR_ROUGHNESS, floor_surface, object_surfaces, skin_surface, vertex_normals
 
 __all__ = ["Motion", "SceneRenderer", "default_lights"]
 
-_NEAR = 0.01  # metres
 
 # Attachments of the geometry pass: name -> GLSL define of its location
 _ATTACHMENTS = {"color": "LOC_COLOR", "id": "LOC_ID", "normal": "LOC_NORMAL", "next": "LOC_NEXT",
@@ -134,7 +135,7 @@ class SceneRenderer:
         self.dynamic = GpuScene(dynamic, self.n + 1, dynamic=True) if dynamic else None
         self.floor_luts = self._floor_luts(g is not None)
         self.floor_half = g.size / 2.0 if g is not None else None
-        self._region_buffer, self._region_vao = self._region_arrays()
+        self.post_aa = PostAA(self.ctx)
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> SceneRenderer:
@@ -146,7 +147,6 @@ class SceneRenderer:
     def close(self) -> None:
         """Free this scene's buffers and textures (the GL context and its shaders stay)."""
         if getattr(self, "scene", None) is not None:
-            from .glutil import gl
 
             self.ctx.make_current()
             self.scene.delete()
@@ -154,25 +154,8 @@ class SceneRenderer:
                 self.dynamic.delete()
             for t in self.floor_luts:
                 t.delete()
-            self._region_buffer.delete()
-            gl.glDeleteVertexArrays(1, [self._region_vao])
+            self.post_aa.delete()
             self.scene = None
-
-    @staticmethod
-    def _region_arrays():
-        """A vertex buffer and array of 2D points (the anti-aliasing regions)."""
-        import ctypes
-
-        from .glutil import Buffer, gl
-
-        buf = Buffer(np.zeros((6, 2), np.float32), usage=gl.GL_DYNAMIC_DRAW)
-        vao = gl.glGenVertexArrays(1)
-        gl.glBindVertexArray(vao)
-        gl.glBindBuffer(gl.GL_ARRAY_BUFFER, buf.id)
-        gl.glEnableVertexAttribArray(0)
-        gl.glVertexAttribPointer(0, 2, gl.GL_FLOAT, gl.GL_FALSE, 8, ctypes.c_void_p(0))
-        gl.glBindVertexArray(0)
-        return buf, vao
 
     def _floor_luts(self, has_floor: bool) -> list:
         """Textures of the floor's tabulated directional lighting (floor_lighting), or []."""
@@ -233,8 +216,8 @@ class SceneRenderer:
         want_rgb = "rgb" in outputs
         # bounding spheres of the objects present (world): shadow-map fit and anti-aliasing
         bounds = self._bounds(model[:n], live[:n])
-        shadow_maps = self._shadow_maps(self._shadow_matrices(*bounds)) if want_rgb else []
-        frame = _FrameMatrices(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
+        shadow_maps = self._shadow_maps(*bounds) if want_rgb else []
+        frame = FrameProjections(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
         gt = "gt" in outputs
         layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", gt), ("normal", gt),
                                   ("next", "motion_next" in outputs),
@@ -251,8 +234,9 @@ class SceneRenderer:
         if layout:
             target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
             if "color" in layout:
-                result["rgb"] = self._post_aa(target, cam, *bounds) if self.look.post_aa else \
+                result["rgb"] = self.post_aa.run(target, cam, *bounds, self.floor_half) if self.look.post_aa else \
                     target.read("color", gl.GL_RGB, np.uint8, 3)
+                self.scene.bind()
             # Read-backs land in the final arrays (channel subsets are read directly, not copied).
             if gt:
                 result["segmentation"] = target.read("id", gl.GL_RED_INTEGER, np.uint16, 1)
@@ -284,7 +268,7 @@ class SceneRenderer:
 
         d = target.read_depth()
         with np.errstate(divide="ignore"):
-            z = np.float32(_NEAR) / d
+            z = np.float32(NEAR) / d
         z[d <= 0] = 0.0
         return z
 
@@ -333,52 +317,15 @@ class SceneRenderer:
         keep = present & (self._bound_radius > 0)
         return centres[keep], self._bound_radius[keep]
 
-    def _shadow_matrices(self, centres: np.ndarray, radii: np.ndarray) -> list[np.ndarray]:
-        """World -> light clip of every shadow map slot, given the casters' bounding spheres."""
-        from .lights import directional_shadow_matrix
+    def _shadow_maps(self, centres: np.ndarray, radii: np.ndarray) -> list:
+        """The shadow maps of this frame, fitted to the casters' bounding spheres."""
+        from .shadows import render_shadow_maps, shadow_matrices
 
-        rig = self.rig
         size = self.look.shadow_size(self.width, self.height)
-        return [directional_shadow_matrix(d, centres, radii, size)
-                for d in rig.dir_direction[: rig.n_dir_shadow]] + rig.spot_matrices
-
-    def _shadow_maps(self, matrices: list[np.ndarray]) -> list:
-        """Render each shadow map; returns its (depth, occupancy) textures and matrix by slot."""
-        from .glutil import Target, gl
-
-        maps = []
-        size = self.look.shadow_size(self.width, self.height)
-        gl.glEnable(gl.GL_CULL_FACE)
-        # Back faces only: a closed surface can then never shadow its own lit side (no acne).
-        gl.glCullFace(gl.GL_FRONT)
-        gl.glFrontFace(gl.GL_CCW)
-        gl.glDepthFunc(gl.GL_LESS)
         casters = [(sc, g) for sc, g in self._draw_list(None, None, False) if not g.floor]
-        for slot, matrix in enumerate(matrices):
-            target = self.ctx.target(("shadow", size, size, slot),
-                                     lambda: Target(size, size, [("occupancy", gl.GL_R8)],
-                                                    depth_format=gl.GL_DEPTH_COMPONENT32F))
-            target.bind()
-            target.clear("occupancy", (0.0,))
-            target.clear_depth()
-            # Casters stay off the outermost texels: lookups outside the map clamp to them (lit).
-            gl.glEnable(gl.GL_SCISSOR_TEST)
-            gl.glScissor(1, 1, size - 2, size - 2)
-            for dynamic in (False, True):
-                group = [(sc, g) for sc, g in casters if sc.dynamic == dynamic]
-                if not group:
-                    continue
-                prog = self.ctx.program("shadow.vert", "shadow.frag", {}).use()
-                prog.mat4("u_light_proj", matrix)
-                group[0][0].bind()
-                for sc, g in group:
-                    sc.draw(g)
-            gl.glDisable(gl.GL_SCISSOR_TEST)
-            maps.append((target.depth, target.textures["occupancy"], matrix))
-        gl.glCullFace(gl.GL_BACK)
-        return maps
+        return render_shadow_maps(self.ctx, casters, shadow_matrices(self.rig, centres, radii, size), size)
 
-    def _geometry_pass(self, layout: list[str], frame: _FrameMatrices, shadow_maps: list, model: np.ndarray,
+    def _geometry_pass(self, layout: list[str], frame: FrameProjections, shadow_maps: list, model: np.ndarray,
                        samples: int):
         from .glutil import gl
 
@@ -442,7 +389,7 @@ class SceneRenderer:
             self._background(layout, defines, frame)
         return target
 
-    def _background(self, layout: list[str], defines: dict, frame: _FrameMatrices) -> None:
+    def _background(self, layout: list[str], defines: dict, frame: FrameProjections) -> None:
         from .glutil import gl
 
         d = {k: v for k, v in defines.items() if k.startswith(("LOC_", "COLOR", "GROUND", "MOTION"))}
@@ -460,52 +407,7 @@ class SceneRenderer:
         gl.glDepthMask(gl.GL_TRUE)
         self.scene.bind()
 
-    def _post_aa(self, source, cam: CameraFrame, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
-        """Anti-alias the colour attachment of ``source`` (see glsl/post_aa.frag) where edges can
-        be (:func:`~physreel.rendering.regions.edge_regions`); (H, W, 3) uint8."""
-        from .glutil import Target, gl
-        from .regions import edge_regions
-
-        out = self.ctx.target(("post_aa", self.width, self.height),
-                              lambda: Target(self.width, self.height, [("color", gl.GL_RGBA8)],
-                                             depth_format=gl.GL_DEPTH_COMPONENT32F))
-        w, h = self.width, self.height
-        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, source.fbo)
-        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0 + source.index["color"])
-        gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, out.fbo)
-        gl.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
-        regions = edge_regions(cam, centres, radii, self.floor_half)
-        if len(regions):
-            out.bind()
-            out.clear_depth(0.0)
-            gl.glDisable(gl.GL_CULL_FACE)
-            gl.glDisable(gl.GL_BLEND)
-            self._region_buffer.upload(np.ascontiguousarray(regions, dtype=np.float32))
-            gl.glBindVertexArray(self._region_vao)
-            source.textures["color"].bind(0)
-            # 1. depth 1 where the contrast calls for anti-aliasing (nothing else is written)
-            gl.glDepthFunc(gl.GL_ALWAYS)
-            gl.glColorMask(gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)
-            mask = self.ctx.program("region.vert", "post_aa.frag", {"EDGE_MASK": 1}).use()
-            mask.int("u_color", 0)
-            source.depth.bind(1)
-            mask.int("u_depth", 1)
-            mask.ivec2("u_size", (w, h))
-            gl.glDrawArrays(gl.GL_TRIANGLES, 0, len(regions))
-            gl.glColorMask(gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)
-            # 2. the edge search, only where the mark passes the depth test (regions are at 0)
-            gl.glDepthFunc(gl.GL_LESS)
-            gl.glDepthMask(gl.GL_FALSE)
-            resolve = self.ctx.program("region.vert", "post_aa.frag", {}).use()
-            resolve.int("u_color", 0)
-            resolve.vec("u_texel", (1.0 / w, 1.0 / h))
-            resolve.ivec2("u_size", (w, h))
-            gl.glDrawArrays(gl.GL_TRIANGLES, 0, len(regions))
-            gl.glDepthMask(gl.GL_TRUE)
-            self.scene.bind()
-        return out.read("color", gl.GL_RGB, np.uint8, 3)
-
-    def _uniforms(self, prog, frame: _FrameMatrices, shadow_maps: list) -> None:
+    def _uniforms(self, prog, frame: FrameProjections, shadow_maps: list) -> None:
         prog.mat4("u_view_proj", frame.view_proj)
         prog.mat4("u_w2c", frame.cam.world_to_camera)
         if frame.next_ is not None:
@@ -552,33 +454,3 @@ def _vec3_array(prog, name: str, values) -> None:
     if loc >= 0:
         a = np.ascontiguousarray(np.asarray(values, dtype=np.float32).reshape(-1, 3))
         gl.glUniform3fv(loc, len(a), a)
-
-
-class _FrameMatrices:
-    """The projections of one frame: GL clip of this camera, pixel projections of others."""
-
-    def __init__(self, cam: CameraFrame, prev: CameraFrame | None, next_: CameraFrame | None):
-        self.cam, self.prev, self.next_ = cam, prev, next_
-        fx, fy = cam.K[0, 0], cam.K[1, 1]
-        proj = np.zeros((4, 4))
-        # Reversed infinite perspective (depth = near / z: 1 at the near plane, 0 at infinity),
-        # with y negated so that image row 0 is rendered first.
-        proj[0, 0] = 2.0 * fx / cam.width
-        proj[1, 1] = -2.0 * fy / cam.height
-        proj[0, 2] = 1.0 - 2.0 * cam.K[0, 2] / cam.width
-        proj[1, 2] = 1.0 - 2.0 * cam.K[1, 2] / cam.height
-        proj[2, 3] = _NEAR
-        proj[3, 2] = -1.0
-        self.view_proj = proj @ GL_TO_CV @ cam.world_to_camera
-
-    @staticmethod
-    def pixel_projection(other: CameraFrame) -> np.ndarray:
-        """(4, 4): world -> (u, v, 1) * z in camera ``other`` (rows K [R | t]; last row unused)."""
-        m = np.eye(4)
-        m[:3] = other.K @ other.world_to_camera[:3]
-        return m
-
-    def homography(self, other: CameraFrame) -> np.ndarray:
-        """(3, 3) pixel homography of points at infinity from this camera to ``other``."""
-        r = other.world_to_camera[:3, :3] @ self.cam.world_to_camera[:3, :3].T
-        return other.K @ r @ np.linalg.inv(self.cam.K)
