@@ -75,9 +75,9 @@ def main() -> None:
     import physreel.outputs.camera_writer as camera_writer
     import physreel.outputs.writer as writer
     import physreel.physics.simulate as simulate_mod
+    import physreel.rendering.antialias as antialias
     import physreel.rendering.flow as flow
     import physreel.rendering.gl as glmod
-    import physreel.rendering.antialias as antialias
     import physreel.rendering.renderer as renderer
     from physreel.outputs import video
     from physreel.passes import storage
