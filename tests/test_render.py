@@ -139,15 +139,15 @@ def test_render_failure_midway_leaves_no_output(tmp_path, monkeypatch):
     from physreel.rendering import renderer as rmod
 
     calls = {"n": 0}
-    orig = rmod.SceneRenderer.render_rgb
+    orig = rmod.SceneRenderer.render
 
-    def flaky(self, cam):
+    def flaky(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 5:
             raise RuntimeError("GPU fell off the bus")
-        return orig(self, cam)
+        return orig(self, *args, **kwargs)
 
-    monkeypatch.setattr(rmod.SceneRenderer, "render_rgb", flaky)
+    monkeypatch.setattr(rmod.SceneRenderer, "render", flaky)
     out = tmp_path / "out"
     with pytest.raises(RenderError, match="GPU fell off"):
         write(load_scene(scene_dict([], duration=0.5, resolution=[32, 24])), out)

@@ -1,76 +1,40 @@
-"""Shaders: only the ones physreel changed or wrote live in the repository (issue 9, item 7)."""
+"""Shaders: physreel's own GLSL (``rendering/glsl``), none a copy of pyrender's, every variant
+the renderer uses compiling (issue 9, item 7; issue 14)."""
 
 from __future__ import annotations
 
-import hashlib
-
-import numpy as np
+from pathlib import Path
 
 from physreel.rendering.gl import platform
 
 platform()  # choose EGL before pyrender (and PyOpenGL) is first imported
-from physreel.rendering import pyrender_ext as ext  # noqa: E402
+from physreel.rendering.glutil import GLSL_DIR  # noqa: E402
 
 
-def _sha256(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _ours(folder):
-    return sorted(p for p in folder.iterdir() if p.suffix != ".md")
-
-
-def test_changed_shaders_still_derive_from_the_installed_pyrender():
-    """Fails when pyrender changes a shader we changed: port the change, then update the hash."""
-    ours = _ours(ext.SHADER_DIR)
-    assert [p.name for p in ours] == sorted(ext.DERIVED_FROM)
-    for path in ours:
-        upstream = ext.PYRENDER_SHADER_DIR / path.name
-        assert upstream.is_file(), f"pyrender no longer has {path.name}"
-        assert _sha256(upstream) == ext.DERIVED_FROM[path.name], (
-            f"pyrender's {path.name} changed: port the change into {path}, then update "
-            "DERIVED_FROM and the pyrender2 range in pyproject.toml"
-        )
-
-
-def test_no_shader_is_a_copy_of_pyrenders():
-    for path in _ours(ext.SHADER_DIR) + _ours(ext.GT_SHADER_DIR):
-        upstream = ext.PYRENDER_SHADER_DIR / path.name
-        if upstream.is_file():
-            assert path.read_bytes() != upstream.read_bytes(), f"{path} is pyrender's own file"
-
-
-def test_program_cache_reads_ours_first_then_pyrenders():
-    look = ext.ShaderCache(ext.SHADER_DIR)
-    assert look.path("mesh.frag") == str(ext.SHADER_DIR / "mesh.frag")
-    assert look.path("mesh.vert") == str(ext.PYRENDER_SHADER_DIR / "mesh.vert")
-    assert look.path(None) is None
-    gt = ext.ShaderCache(ext.GT_SHADER_DIR)
-    assert gt.path("segmentation.frag") == str(ext.GT_SHADER_DIR / "segmentation.frag")
-    assert gt.path("mesh_depth.vert") == str(ext.PYRENDER_SHADER_DIR / "mesh_depth.vert")
-    for name in ("mesh.vert", "mesh_depth.frag", "flat.frag", "vertex_normals.geom"):
-        assert (ext.PYRENDER_SHADER_DIR / name).is_file()
-
-
-def test_renders_compile_our_mesh_shader_and_pyrenders_others():
+def test_no_shader_is_pyrenders():
     import pyrender
-    import trimesh
 
-    scene = pyrender.Scene(ambient_light=[0.1] * 3)
-    scene.add(pyrender.Mesh.from_trimesh(trimesh.creation.box(extents=[1, 1, 1])))
-    scene.add(pyrender.DirectionalLight(intensity=3.0), pose=np.eye(4))
-    cam = np.eye(4)
-    cam[2, 3] = 3.0
-    scene.add(pyrender.PerspectiveCamera(yfov=0.8), pose=cam)
-    r = ext.OffscreenRenderer(64, 48)
-    try:
-        color, _ = r.render(scene, flags=pyrender.RenderFlags.SHADOWS_DIRECTIONAL)
-        programs = list(r._renderer._look_cache._program_cache.values())
-    finally:
-        r.delete()
-    assert color[24, 32].max() > 0, "the box is drawn"
-    frags = {p.fragment_shader for p in programs}
-    verts = {p.vertex_shader for p in programs}
-    assert str(ext.SHADER_DIR / "mesh.frag") in frags
-    assert str(ext.PYRENDER_SHADER_DIR / "mesh.vert") in verts
-    assert str(ext.PYRENDER_SHADER_DIR / "mesh_depth.frag") in frags  # the shadow map
+    theirs = {p.read_bytes() for p in Path(pyrender.__file__).with_name("shaders").iterdir() if p.is_file()}
+    ours = sorted(GLSL_DIR.iterdir())
+    assert {p.suffix for p in ours} <= {".vert", ".frag"} and len(ours) >= 7
+    for path in ours:
+        assert path.read_bytes() not in theirs, f"{path} is a copy of a pyrender shader"
+        assert path.read_text().startswith("// physreel"), f"{path} does not say whose it is"
+
+
+def test_every_variant_the_renderer_draws_with_compiles():
+    from physreel.rendering.gl import context
+
+    ctx = context()
+    lights = {"N_DIR": 2, "N_DIR_SHADOW": 1, "N_POINT": 1, "N_SPOT": 1, "N_SPOT_SHADOW": 1}
+    outputs = {"LOC_COLOR": 0, "LOC_ID": 1, "LOC_NORMAL": 2, "LOC_NEXT": 3, "LOC_PREV": 4, "COLOR": 1,
+               "GROUND_TRUTH": 1, "MOTION_NEXT": 1, "MOTION_PREV": 1}
+    for extra in ({}, {"FLOOR": 1, "FLOOR_CHECKER": 1, "FLOOR_LUT": 1}, {"FLOOR": 1, "FLOOR_LUT": 1, "FLOOR_LUT_GREY": 1},
+                  {"BASE_TEXTURE": 1, "VERTEX_COLOR": 1, "DYNAMIC": 1}, {"FAST_GAMMA": 1}):
+        for taps in (1, 4):
+            ctx.program("surface.vert", "surface.frag", {**lights, **outputs, "SHADOW_TAPS": taps, **extra})
+    ctx.program("surface.vert", "surface.frag", {"LOC_ID": 0, "LOC_NORMAL": 1, "GROUND_TRUTH": 1})
+    ctx.program("shadow.vert", "shadow.frag", {})
+    ctx.program("screen.vert", "background.frag", outputs)
+    ctx.program("region.vert", "post_aa.frag", {"EDGE_MASK": 1})
+    ctx.program("region.vert", "post_aa.frag", {})

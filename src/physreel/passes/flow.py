@@ -2,8 +2,9 @@
 optical flow to the next / previous frame from known poses and camera motion, and where it is
 undefined because the surface point is hidden or off-screen there.
 
-Flow and occlusion of one direction come from one computation
-(:func:`physreel.rendering.flow.compute_flow`), shared through ``frame.cache``.
+The flow is the renderer's motion output (its geometry pass carries every pixel's surface
+point to the other frame with that frame's poses and camera); occlusion applies the rules of
+:func:`physreel.rendering.flow.compute_flow` to it and to the other frame's depth.
 """
 
 from __future__ import annotations
@@ -24,40 +25,31 @@ OCCLUSION_DOC = Doc("where flow is undefined: hidden or off-screen in the other 
                                "the other frame")
 
 
-def flow_and_occlusion(frame, direction: str) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W, 2) float32 flow (pixels) and (H, W) bool occlusion of ``frame`` towards the next
-    (``forward``) or previous (``backward``) frame."""
-    key = ("flow", direction)
-    if key not in frame.cache:
-        other = frame.next if direction == "forward" else frame.prev
-        depth = frame["depth"]
-        if other is None:
-            # No frame after the last (before the first): flow undefined, everything occluded.
-            h, w = depth.shape
-            frame.cache[key] = (np.zeros((h, w, 2), dtype=np.float32), np.ones((h, w), dtype=bool))
-        else:
-            from ..rendering.flow import compute_flow
-
-            ids = frame.render["gt"]["segmentation"]  # one id per body (a person's parts apart)
-            res = compute_flow(depth, ids, frame.view, other.view,
-                               frame.poses, other.poses, other["depth"], other.present)
-            _deform(frame, other, res.flow, res.occluded)
-            frame.cache[key] = (res.flow, res.occluded)
-    return frame.cache[key]
+def _motion_key(direction: str) -> str:
+    return "motion_next" if direction == "forward" else "motion_prev"
 
 
-def _deform(frame, other, flow: np.ndarray, occluded: np.ndarray) -> None:
-    """Skinned people move per vertex, not as one body: their pixels follow the mesh."""
-    traj = frame.clip.trajectory
-    if not traj.skeletons:
-        return
-    from ..rendering.people import deform_flow, skin_tracks
+def flow_of(frame, direction: str) -> np.ndarray:
+    """(H, W, 2) float32 flow (pixels) of ``frame`` towards the next (``forward``) or previous
+    (``backward``) frame; zeros where there is no such frame."""
+    motion = frame.render.get(_motion_key(direction))
+    if motion is None:  # no frame after the last (before the first): undefined
+        w, h = frame.clip.width, frame.clip.height
+        return np.zeros((h, w, 2), dtype=np.float32)
+    return motion.flow
 
-    skins = skin_tracks(frame.clip.assembly, traj)
-    if skins:
-        moving = [(traj.names.index(n) + 2, t.world(frame.index), t.world(other.index)) for n, t in skins.items()]
-        deform_flow(flow, occluded, frame["depth"], frame.render["gt"]["segmentation"], frame.view, other.view,
-                    other["depth"], moving)
+
+def occlusion_of(frame, direction: str) -> np.ndarray:
+    """(H, W) bool: where the surface point of each pixel is hidden or off-screen in the next
+    (``forward``) or previous (``backward``) frame; all True where there is no such frame."""
+    other = frame.next if direction == "forward" else frame.prev
+    motion = frame.render.get(_motion_key(direction))
+    if other is None or motion is None:
+        return np.ones((frame.clip.height, frame.clip.width), dtype=bool)
+    from ..rendering.flow import occlusion_from_motion
+
+    return occlusion_from_motion(motion.flow, motion.depth, frame["depth"], frame["segmentation"],
+                                 other["depth"], other.present)
 
 
 class FlowScale:
@@ -78,8 +70,9 @@ def _register(direction: str) -> None:
     flow_npy = Npy(f"{flow_name}.npy", np.float32, channels=(2,))
     flo = Flo(flow_name, option="flo")
     occ_npy = Npy(f"{occ_name}.npy", np.bool_)
-    needs = Needs(render=("gt",), passes=("depth", "segmentation"),
-                  neighbours=("next",) if direction == "forward" else ("prev",))
+    flow_needs = Needs(render=(_motion_key(direction),))
+    occ_needs = Needs(render=("gt", _motion_key(direction)), passes=("depth", "segmentation"),
+                      neighbours=("next",) if direction == "forward" else ("prev",))
 
     def flow_manifest(m: ManifestInfo) -> dict:
         return {"file": flow_npy.pattern, "dtype": "float32", "shape": [m.frames, m.height, m.width, 2],
@@ -107,12 +100,12 @@ def _register(direction: str) -> None:
         return (np.repeat((o * 255).astype(np.uint8)[..., None], 3, 2) for o in files.frames(occ_name))
 
     register_pass(Pass(
-        name=flow_name, needs=needs,
-        compute=lambda frame, state: flow_and_occlusion(frame, direction)[0],
+        name=flow_name, needs=flow_needs,
+        compute=lambda frame, state: flow_of(frame, direction),
         storage=(flow_npy, flo), scale=FlowScale, preview=flow_preview, manifest=flow_manifest, doc=FLOW_DOC))
     register_pass(Pass(
-        name=occ_name, needs=needs,
-        compute=lambda frame, state: flow_and_occlusion(frame, direction)[1],
+        name=occ_name, needs=occ_needs,
+        compute=lambda frame, state: occlusion_of(frame, direction),
         storage=(occ_npy,), preview=occ_preview, manifest=occ_manifest, doc=OCCLUSION_DOC))
 
 

@@ -7,7 +7,7 @@ frame), its neighbours (``frame.next["depth"]``) and the clip (``frame.clip.traj
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +21,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import Pass
 
 
-#: Renderer outputs a pass may need (``Needs.render``), each made by ``fn(renderer, view)``;
-#: per frame they are rendered in this order.  ``rgb``: (H, W, 3) uint8, anti-aliased, shaded;
-#: ``gt``: dict of exact float32 ``depth``, uint16 ``segmentation``, float32 ``normals``
-#: (:meth:`~physreel.rendering.renderer.SceneRenderer.render_gt`).
-RENDER_OUTPUTS: dict[str, Callable[[Any, Any], Any]] = {
-    "rgb": lambda renderer, view: renderer.render_rgb(view)[0],
-    "gt": lambda renderer, view: renderer.render_gt(view),
+#: Renderer outputs a pass may need (``Needs.render``); one call of
+#: :meth:`~physreel.rendering.renderer.SceneRenderer.render` makes all of a frame's outputs in
+#: one geometry pass.
+RENDER_OUTPUTS: dict[str, str] = {
+    "rgb": "(H, W, 3) uint8, anti-aliased, shaded",
+    "gt": "dict of exact float32 depth, uint16 segmentation, float32 normals (no anti-aliasing)",
+    "motion_next": "Motion to the next frame: exact flow from its poses and camera, and depth there "
+                   "(absent at the last frame)",
+    "motion_prev": "Motion to the previous frame (absent at the first frame)",
 }
 
 

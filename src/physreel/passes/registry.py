@@ -30,8 +30,9 @@ class Needs:
     Attributes
     ----------
     render : names of renderer outputs (:data:`physreel.passes.frame.RENDER_OUTPUTS`): ``"rgb"``
-        (the anti-aliased colour image) and ``"gt"`` (the exact float32 ground-truth render:
-        depth, segmentation and normals without anti-aliasing).
+        (the anti-aliased colour image), ``"gt"`` (the exact float32 ground-truth render:
+        depth, segmentation and normals without anti-aliasing), ``"motion_next"`` /
+        ``"motion_prev"`` (where every pixel's surface point is in the next / previous frame).
     passes : other passes read through ``frame[name]`` (canonical names); they are computed on
         first use, and written only when asked for.
     neighbours : ``"prev"`` and/or ``"next"``: the frame before / after is rendered too and

@@ -238,7 +238,52 @@ def compute_flow(
     flow = np.empty((h, w, 2), dtype=np.float32)
     np.subtract(x_o, u, out=flow[..., 0])
     np.subtract(y_o, v, out=flow[..., 1])
+    occluded = _occlusion(x_o, y_o, hz, behind, fg, ids, n, present_o, depth_o)
+    return FlowResult(flow=flow, occluded=occluded)
 
+
+def occlusion_from_motion(
+    flow: np.ndarray,
+    depth_other: np.ndarray,
+    depth_t: np.ndarray,
+    seg_t: np.ndarray,
+    depth_o: np.ndarray,
+    present_o: np.ndarray | None = None,
+) -> np.ndarray:
+    """Occlusion from the renderer's per-pixel motion, by the rules of :func:`compute_flow`.
+
+    The renderer's geometry pass carries every surface point to frame ``o`` with the poses and
+    camera of that frame (``SceneRenderer.render`` outputs ``motion_next`` / ``motion_prev``,
+    whose ``flow`` is the flow itself).
+
+    Parameters
+    ----------
+    flow : (H, W, 2) float32, pixels
+        ``(dx, dy)`` to frame ``o`` (0 where the point is behind camera ``o``).
+    depth_other : (H, W) float32, metres
+        The point's z-depth in camera ``o`` (background: the homogeneous depth of its
+        direction).
+    depth_t, seg_t, depth_o, present_o : as in :func:`compute_flow` (``seg_t`` id ``k`` is
+        object ``k - 1`` of ``present_o``).
+
+    Returns
+    -------
+    (H, W) bool, True = occluded in frame ``o``
+    """
+    depth_t = np.asarray(depth_t, dtype=np.float32)
+    h, w = depth_t.shape
+    fg = depth_t > 0
+    n = len(present_o) if present_o is not None else int(seg_t.max(initial=0))
+    ids = np.where(fg, seg_t.astype(np.intp, copy=False), n + 1)
+    behind = depth_other <= np.where(fg, np.float32(_MIN_Z), np.float32(0.0))
+    x_o = flow[..., 0] + (np.arange(w, dtype=np.float32) + np.float32(0.5))
+    y_o = flow[..., 1] + (np.arange(h, dtype=np.float32) + np.float32(0.5))[:, None]
+    return _occlusion(x_o, y_o, depth_other, behind, fg, ids, n, present_o, np.asarray(depth_o, dtype=np.float32))
+
+
+def _occlusion(x_o, y_o, z_o, behind, fg, ids, n, present_o, depth_o) -> np.ndarray:
+    """(H, W) bool: behind camera ``o``, off-screen, absent in ``o``, or hidden in ``depth_o``."""
+    h, w = depth_o.shape
     occluded = behind | (x_o < 0) | (x_o >= w) | (y_o < 0) | (y_o >= h)
     np.logical_or(occluded, ~np.isfinite(x_o) | ~np.isfinite(y_o), out=occluded)
     if present_o is not None:
@@ -247,13 +292,13 @@ def compute_flow(
     # Depth test in frame o.  Background (at infinity) is hidden by anything in front of it.
     dmax = max_depth_2x2(depth_o)
     check = ~occluded
-    zt = np.where(fg, hz, np.float32(np.inf))
+    zt = np.where(fg, z_o, np.float32(np.inf))
     xi = np.clip(np.floor(np.where(check, x_o, 0) - np.float32(0.5)).astype(np.intp) + 1, 0, w)
     yi = np.clip(np.floor(np.where(check, y_o, 0) - np.float32(0.5)).astype(np.intp) + 1, 0, h)
     limit = dmax[yi, xi] * np.float32(1.0 + DEPTH_REL_TOL) + np.float32(DEPTH_ABS_TOL)
     hidden = zt > limit  # background: visible when any of the 4 neighbours is background
     occluded |= check & hidden
-    return FlowResult(flow=flow, occluded=occluded)
+    return occluded
 
 
 def warp(image_o: np.ndarray, flow: np.ndarray) -> np.ndarray:

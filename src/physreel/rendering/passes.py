@@ -76,15 +76,31 @@ class PassStream:
         self.results = {n: self.specs[n].finish(states.get(n)) for n in self.specs
                         if self.specs[n].finish is not None}
 
+    def _poses(self, f: int) -> np.ndarray:
+        """(N, 4, 4) body poses at frame ``f`` (the last few are kept: motion reads neighbours)."""
+        cache = self.__dict__.setdefault("_pose_cache", {})
+        if f not in cache:
+            traj = self.clip.trajectory
+            cache[f] = object_poses(traj, f) if traj.names else np.zeros((0, 4, 4))
+            cache.pop(f - 3, None)
+        return cache[f]
+
     def _render(self, f: int, states: dict) -> Frame:
-        traj = self.clip.trajectory
-        obj = object_poses(traj, f) if traj.names else np.zeros((0, 4, 4))
-        self.renderer.set_poses(obj, traj.present[f], frame=f)
-        view = self.clip.views[f]
-        outputs = {r: RENDER_OUTPUTS[r](self.renderer, view) for r in self.render_outputs}
+        # One renderer call, one geometry pass: colour, ground truth and the exact motion of
+        # every pixel to the neighbouring frames (from their poses and cameras).
+        traj, views = self.clip.trajectory, self.clip.views
+        obj = self._poses(f)
+        want = set(self.render_outputs)
+        nxt = (views[f + 1], self._poses(f + 1)) if "motion_next" in want and f + 1 < traj.num_frames else None
+        prv = (views[f - 1], self._poses(f - 1)) if "motion_prev" in want and f > 0 else None
+        want -= {m for m, other in (("motion_next", nxt), ("motion_prev", prv)) if other is None}
+        res = self.renderer.render(views[f], obj, traj.present[f], want, prev=prv, next_=nxt, frame=f)
+        outputs = {k: res[k] for k in ("rgb", "motion_next", "motion_prev") if k in res}
+        if "gt" in want:
+            outputs["gt"] = {k: res[k] for k in ("depth", "segmentation", "normals")}
         poses = np.concatenate([np.eye(4)[None], obj], axis=0)
         present = np.concatenate([[True], traj.present[f]])
-        return Frame(f, view, poses, present, outputs, self.clip, self.specs, states)
+        return Frame(f, views[f], poses, present, outputs, self.clip, self.specs, states)
 
 
 def render_passes(renderer, clip: Clip, passes: Sequence[str] | str) -> PassStream:

@@ -1,29 +1,65 @@
-"""The offscreen renderer: one GL context, meshes uploaded once, poses updated per frame.
+"""The offscreen renderer: meshes uploaded once, one geometry pass per frame for every output.
 
-Colours in scene files are sRGB (what you see on screen); pyrender shades in linear space and
-converts to sRGB at the end, so base colours are converted to linear here.
+A frame is drawn in up to four GL passes:
+
+1. shadow maps of the lights that cast shadows (colour only; shadow casters are the objects,
+   the floor casts no shadow),
+2. the geometry pass: one draw of the scene writing, into several render targets at once, the
+   lit colour, the instance id, the camera-frame normal and z-depth, and the motion of each
+   surface point to the next and the previous frame (exact, from the poses of those frames),
+3. the background (pixels no surface covers): sky colour, and the motion of points at
+   infinity,
+4. anti-aliasing of the colour image (:mod:`physreel.rendering.looks`).
+
+The images are rendered with rows top first (the projection flips y), so ``gl_FragCoord`` is
+the OpenCV pixel centre ``(u + 0.5, v + 0.5)`` and read-backs need no flip.  Depth is reversed
+(1 at the near plane, 0 at infinity) in a float buffer, which keeps objects resting on a floor
+from z-fighting with it.  Look tiers with multisampling draw the colour in a pass of its own:
+ground truth is never multisampled.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..assembly import Assembly, Look
+from ..assembly import Assembly
 from ..colors import srgb_to_linear
 from ..physics.trajectory import Trajectory
-from ..scene.materials import MaterialProps
-from ..scene.models import DirectionalLight, PointLight, Scene, SpotLight
-from .camera import CameraFrame, look_at
-from .gl import offscreen_renderer
+from .antialias import PostAA
+from .camera import CameraFrame
+from .lights import default_lights, light_rig
+from .looks import get_look
+from .projections import NEAR, FrameProjections
+from .surfaces import FLOOR_ROUGHNESS, floor_surface, object_surfaces, skin_surface, vertex_normals
+
+__all__ = ["Motion", "SceneRenderer", "default_lights"]
 
 
-def default_lights(scene: Scene) -> list:
-    """The rig used when a scene names no lights: a key sun with shadows, a fill, a rim."""
-    return [
-        DirectionalLight(direction=(-0.45, 0.6, -1.0), intensity=3.2, shadows=scene.render.shadows),
-        DirectionalLight(direction=(0.7, 0.3, -0.5), intensity=1.0),
-        DirectionalLight(direction=(0.1, -0.9, -0.35), intensity=0.8),
-    ]
+# Attachments of the geometry pass: name -> GLSL define of its location
+_ATTACHMENTS = {"color": "LOC_COLOR", "id": "LOC_ID", "normal": "LOC_NORMAL", "next": "LOC_NEXT",
+                "prev": "LOC_PREV"}
+
+
+@dataclass(frozen=True)
+class Motion:
+    """Where every pixel's surface point is in another frame (exact, from that frame's poses and
+    camera).
+
+    Attributes
+    ----------
+    flow : (H, W, 2) float32, pixels
+        ``(dx, dy)`` from the pixel centre to the point's position in the other frame (0 where
+        it is behind that camera).  Background pixels move as points at infinity (camera
+        rotation only).
+    depth : (H, W) float32, metres
+        The point's z-depth in the other camera (<= 0: behind it; background: the homogeneous
+        depth of its direction).
+    """
+
+    flow: np.ndarray
+    depth: np.ndarray
 
 
 class SceneRenderer:
@@ -34,74 +70,72 @@ class SceneRenderer:
     assembly : Assembly
         The built scene: every object's meshes and look.
     trajectory : Trajectory
-        The bodies to draw (``trajectory.names``, the order of the pose arrays passed to
-        :meth:`set_poses`); bodies created during the simulation (fracture pieces) take their
-        geometry from ``trajectory.extra_geometry`` and the look of the object they came from.
+        The bodies to draw (``trajectory.names``, the order of the pose arrays; body ``i`` gets
+        segmentation id ``i + 2``); bodies created during the simulation (fracture pieces) take
+        their geometry from ``trajectory.extra_geometry`` and the look of the object they came
+        from.  A person with a skin is drawn as the skin, deformed for every frame (its
+        physics parts draw nothing).
     width, height : int
         Image size in pixels.
     focus : (centre (3,), radius) or None
-        Region where things happen, used to fit shadow maps (default: the whole scene).
+        Region where things happen (its size bounds spot lights' shadow depth ranges).
     """
 
-    def __init__(
-        self,
-        assembly: Assembly,
-        trajectory: Trajectory,
-        width: int,
-        height: int,
-        focus: tuple[np.ndarray, float] | None = None,
-    ):
-        from .gl import platform
+    def __init__(self, assembly: Assembly, trajectory: Trajectory, width: int, height: int,
+                 focus: tuple[np.ndarray, float] | None = None):
+        from .gl import context
 
-        platform()  # choose EGL/OSMesa before pyrender (and PyOpenGL) is first imported
-        import pyrender
+        self.ctx = context()
+        from .gpu_scene import GpuScene
 
-        from .pyrender_ext import BoundedScene
-
-        self._pyrender = pyrender
         scene = assembly.scene
         self.width, self.height = width, height
         self.names = list(trajectory.names)
-        self._r = offscreen_renderer(width, height)
-        try:
-            bg = list(srgb_to_linear(scene.background)) + [1.0]
-            self.pscene = BoundedScene(bg_color=bg, ambient_light=[scene.ambient * 0.3] * 3)
-            if focus is not None:
-                self.pscene.shadow_centroid = np.asarray(focus[0], dtype=np.float64)
-                self.pscene.shadow_scale = float(max(focus[1] * 2.0, 1.0))
-            self.ground_node = None
-            if assembly.ground is not None:
-                self._add_ground(assembly)
-            self.nodes = []
-            # People with a skin are drawn as their mesh, skinned per frame (set_poses(frame=));
-            # their physics parts have nothing to draw.
-            from .people import skin_material, skin_tracks
+        self.n = len(self.names)
+        self.look = get_look(scene.render.look, scene.render.antialias)
+        from .people import skin_tracks
 
-            self.skins = skin_tracks(assembly, trajectory)
-            self._skin_materials = {}
-            for i, name in enumerate(self.names):
-                built = assembly[trajectory.root_of(name)]
-                geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
-                if name in self.skins:
-                    mat = skin_material(pyrender, self.skins[name].skin, self._material(built.material))
-                    self._skin_materials[name] = mat
-                    node = self.pscene.add(self._skin_mesh(i, 0, trajectory.pose_matrix(0, i)), name=name)
-                elif not geom.visual:
-                    node = None
-                else:
-                    node = self.pscene.add(self._object_mesh(geom, built.material, built.look), name=name)
-                self.nodes.append(node)
-            self._add_lights(scene.lights if scene.lights is not None else default_lights(scene))
-            self._cam_node = None
-            self._cam_fov = None
-            self.shadows = any(
-                getattr(light, "shadows", False)
-                for light in (scene.lights if scene.lights is not None else default_lights(scene))
-            )
-            self.antialias = scene.render.antialias
-        except Exception:
-            self.close()
-            raise
+        self.skins = {self.names.index(name): track for name, track in skin_tracks(assembly, trajectory).items()}
+        surfaces = []
+        for i, name in enumerate(self.names):
+            built = assembly[trajectory.root_of(name)]
+            if i in self.skins:
+                surfaces.append(skin_surface(self.skins[i].skin, built.look, i, i + 2))
+                continue
+            geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
+            surfaces += object_surfaces(geom, built.look, i, i + 2)
+        g = assembly.ground
+        self.checker = None
+        if g is not None:
+            light, dark = g.colors
+            floor = floor_surface(g.size, slot=self.n)
+            if g.texture == "checker":
+                self.checker = (srgb_to_linear(light), srgb_to_linear(dark), g.checker_size)
+            else:
+                floor.base_color[:3] = srgb_to_linear(light)
+            surfaces.append(floor)
+        radius = focus[1] if focus is not None else 2.0
+        lights = scene.lights if scene.lights is not None else default_lights(scene)
+        self.rig = light_rig(lights, float(max(radius * 2.0, 1.0)))
+        # bounding sphere of each object (object frame), for fitting shadow maps to the casters
+        self._bound_centre = np.zeros((self.n, 3))
+        self._bound_radius = np.zeros(self.n)
+        for i in range(self.n):
+            parts = [s.positions for s in surfaces if s.slot == i]
+            if not parts:  # nothing to draw (radius 0: neither casts nor needs anti-aliasing)
+                continue
+            pts = np.concatenate(parts).astype(np.float64)
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            self._bound_centre[i] = (lo + hi) / 2.0
+            self._bound_radius[i] = np.linalg.norm(pts - self._bound_centre[i], axis=1).max()
+        self.background = np.array([*srgb_to_linear(scene.background), 1.0], dtype=np.float32)
+        self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
+        self.scene = GpuScene([s for s in surfaces if not s.dynamic], self.n + 1)
+        dynamic = [s for s in surfaces if s.dynamic]
+        self.dynamic = GpuScene(dynamic, self.n + 1, dynamic=True) if dynamic else None
+        self.floor_luts = self._floor_luts(g is not None)
+        self.floor_half = g.size / 2.0 if g is not None else None
+        self.post_aa = PostAA(self.ctx)
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> SceneRenderer:
@@ -111,240 +145,312 @@ class SceneRenderer:
         self.close()
 
     def close(self) -> None:
-        if getattr(self, "_r", None) is not None:
-            self._r.delete()
-            self._r = None
+        """Free this scene's buffers and textures (the GL context and its shaders stay)."""
+        if getattr(self, "scene", None) is not None:
 
-    # ------------------------------------------------------------------ building
-    def _material(self, mat: MaterialProps, base_texture=None):
-        pr = self._pyrender
-        color = list(srgb_to_linear(mat.color)) + [float(mat.opacity)]
-        return pr.MetallicRoughnessMaterial(
-            baseColorFactor=color,
-            metallicFactor=float(mat.metallic),
-            roughnessFactor=float(max(mat.roughness, 0.04)),
-            alphaMode="BLEND" if mat.opacity < 1.0 else "OPAQUE",
-            baseColorTexture=base_texture,
-            doubleSided=False,
-        )
+            self.ctx.make_current()
+            self.scene.delete()
+            if self.dynamic is not None:
+                self.dynamic.delete()
+            for t in self.floor_luts:
+                t.delete()
+            self.post_aa.delete()
+            self.scene = None
 
-    def _object_mesh(self, geom, mat: MaterialProps, look: Look):
-        """pyrender mesh of one object.
+    def _floor_luts(self, has_floor: bool) -> list:
+        """Textures of the floor's tabulated directional lighting (floor_lighting), or []."""
+        from .floor_lighting import LUT_SIZE, floor_tables
+        from .glutil import Texture2D, gl
 
-        A mesh file keeps its own textures, vertex colours and PBR factors unless the object
-        sets ``color`` or ``texture``.  ``texture`` ("checker" or an image file) is mapped with
-        the mesh's UVs when it has them, else projected along each face's dominant axis with
-        one texture tile per ``texture_scale`` metres.
-        """
-        pr = self._pyrender
-        texture = look.texture
-        prims = []
-        for m in geom.visual:
-            has_own_look = getattr(m.visual, "kind", None) in ("texture", "vertex") and geom.kind in ("mesh", "compound")
-            if texture is not None:
-                prims.append(self._textured_primitive(m, mat, texture, look.texture_scale))
-            elif has_own_look and look.keep_mesh_look:
-                prims.extend(pr.Mesh.from_trimesh(m, smooth=True).primitives)
-            else:
-                prims.extend(pr.Mesh.from_trimesh(m, material=self._material(mat), smooth=True).primitives)
-        return pr.Mesh(prims)
-
-    def _textured_primitive(self, m, mat: MaterialProps, texture: str, scale: float | None):
-        pr = self._pyrender
-        from .textures import load_texture
-
-        img = load_texture(texture, mat.color)
-        faces = np.asarray(m.faces)
-        corners = np.asarray(m.vertices, dtype=np.float64)[faces]  # (F, 3, 3)
-        normals = np.asarray(m.vertex_normals, dtype=np.float32)[faces]
-        uv_src = getattr(m.visual, "uv", None)
-        if uv_src is not None and len(uv_src) == len(m.vertices):
-            uv = np.asarray(uv_src, dtype=np.float32)[faces]
-        else:
-            tile = scale or float(max(np.ptp(m.vertices, axis=0).max(), 1e-6)) / 2.0
-            axis = np.abs(np.asarray(m.face_normals)).argmax(axis=1)  # dominant axis per face
-            keep = np.array([[1, 2], [0, 2], [0, 1]])[axis]  # the two other coordinates
-            uv = np.take_along_axis(corners, keep[:, None, :].repeat(3, 1), axis=2) / tile
-        sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
-        tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
-        white = MaterialProps(**{**mat.__dict__, "color": (1.0, 1.0, 1.0)})
-        return pr.Primitive(positions=corners.reshape(-1, 3).astype(np.float32), normals=normals.reshape(-1, 3),
-                            texcoord_0=uv.reshape(-1, 2).astype(np.float32),
-                            indices=np.arange(len(faces) * 3, dtype=np.uint32).reshape(-1, 3),
-                            material=self._material(white, base_texture=tex))
-
-    def _add_ground(self, assembly: Assembly) -> None:
-        pr = self._pyrender
-        g = assembly.ground
-        half = g.size / 2.0
-        v = np.array(
-            [[-half, -half, 0], [half, -half, 0], [half, half, 0], [-half, half, 0]],
-            dtype=np.float32,
-        )
-        uv = (v[:, :2] / (2.0 * g.checker_size)).astype(
-            np.float32
-        )  # one texture period = 2 squares
-        f = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)
-        n = np.tile(np.array([[0, 0, 1]], dtype=np.float32), (4, 1))
-        from .textures import checker_image
-
-        tex = None
-        if g.texture == "checker":
-            img = checker_image(*(np.asarray(c) for c in g.colors), 256)
-            sampler = pr.Sampler(magFilter=9729, minFilter=9987, wrapS=10497, wrapT=10497)
-            tex = pr.Texture(source=img, source_channels="RGB", sampler=sampler)
-            color = [1.0, 1.0, 1.0, 1.0]
-        else:
-            color = list(srgb_to_linear(g.colors[0])) + [1.0]
-        material = pr.MetallicRoughnessMaterial(
-            baseColorFactor=color, baseColorTexture=tex, metallicFactor=0.0, roughnessFactor=0.85
-        )
-        prim = pr.Primitive(positions=v, normals=n, texcoord_0=uv, indices=f, material=material)
-        self.ground_node = self.pscene.add(pr.Mesh([prim]), name="__ground__")
-
-    def _add_lights(self, lights) -> None:
-        pr = self._pyrender
-        for light in lights:
-            color = list(srgb_to_linear(light.color))
-            if isinstance(light, DirectionalLight):
-                d = np.asarray(light.direction, dtype=np.float64)
-                pose = _light_pose(-d * 10.0, np.zeros(3))
-                pl = pr.DirectionalLight(color=color, intensity=light.intensity)
-                _clamped_shadow_texture(pl, light.shadows)
-                self.pscene.add(pl, pose=pose)
-            elif isinstance(light, PointLight):
-                pose = np.eye(4)
-                pose[:3, 3] = light.position
-                self.pscene.add(
-                    pr.PointLight(color=color, intensity=light.intensity, range=light.range),
-                    pose=pose,
-                )
-            elif isinstance(light, SpotLight):
-                pose = _light_pose(np.asarray(light.position), np.asarray(light.look_at))
-                pl = pr.SpotLight(
-                    color=color,
-                    intensity=light.intensity,
-                    range=light.range,
-                    innerConeAngle=np.radians(min(light.inner_cone, light.outer_cone - 1e-3)),
-                    outerConeAngle=np.radians(light.outer_cone),
-                )
-                _clamped_shadow_texture(pl, light.shadows)
-                self.pscene.add(pl, pose=pose)
+        rig = self.rig
+        if not has_floor or not rig.dir_direction or rig.n_dir_shadow > 3:
+            return []
+        tables = floor_tables(rig.dir_direction, rig.dir_radiance, rig.n_dir_shadow, FLOOR_ROUGHNESS)
+        return [Texture2D(LUT_SIZE, LUT_SIZE, gl.GL_RGBA32F, image=t, filter_linear=True) for t in tables]
 
     # ------------------------------------------------------------------ per frame
-    def set_poses(self, poses: np.ndarray, present: np.ndarray | None = None, frame: int | None = None) -> None:
-        """Place the objects: ``poses`` (N, 4, 4) object-to-world, ``present`` (N,) bool;
-        ``frame`` (the Trajectory frame) reshapes skinned people."""
-        for i, node in enumerate(self.nodes):
-            if node is None:
-                continue
-            if frame is not None and self.names[i] in self.skins:
-                node.mesh = self._skin_mesh(i, frame, poses[i])
-            self.pscene.set_pose(node, poses[i])
-            node.mesh.is_visible = True if present is None else bool(present[i])
+    def render(self, cam: CameraFrame, poses: np.ndarray, present: np.ndarray | None, outputs: set[str], *,
+               prev: tuple[CameraFrame, np.ndarray] | None = None,
+               next_: tuple[CameraFrame, np.ndarray] | None = None,
+               frame: int | None = None) -> dict[str, np.ndarray]:
+        """Render one frame.
 
-    def _skin_mesh(self, i: int, frame: int, pose: np.ndarray):
-        from .people import skin_primitive
-
-        name = self.names[i]
-        prim = skin_primitive(self._pyrender, self.skins[name], frame, pose, self._skin_materials[name])
-        return self._pyrender.Mesh([prim])
-
-    def _set_camera(self, cam: CameraFrame) -> None:
-        pr = self._pyrender
-        if self._cam_node is None or self._cam_fov != cam.yfov:
-            if self._cam_node is not None:
-                self.pscene.remove_node(self._cam_node)
-            camera = pr.PerspectiveCamera(
-                yfov=cam.yfov, aspectRatio=cam.width / cam.height, znear=0.01
-            )
-            self._cam_node = self.pscene.add(camera, pose=cam.camera_to_world_gl)
-            self._cam_fov = cam.yfov
-        else:
-            self.pscene.set_pose(self._cam_node, cam.camera_to_world_gl)
-
-    def render_gt(self, cam: CameraFrame) -> dict[str, np.ndarray]:
-        """Exact per-pixel truth from one float32 pass without anti-aliasing.
+        Parameters
+        ----------
+        cam : the camera at this frame
+        poses : (N, 4, 4) float object -> world; present : (N,) bool or None (all present)
+        outputs : any of ``rgb``, ``gt``, ``motion_next``, ``motion_prev``
+        prev, next_ : (camera, poses (N, 4, 4)) of the previous / next frame, needed for the
+            motion outputs
+        frame : the Trajectory frame (needed to deform skinned people; their neighbours are
+            ``frame - 1`` and ``frame + 1``)
 
         Returns
         -------
-        dict with
-            depth : (H, W) float32, metres, z-depth along the camera axis; 0 = background
-            segmentation : (H, W) uint16 instance ids (0 background, 1 ground, k + 2 object k)
+        dict with, as requested:
+            rgb : (H, W, 3) uint8 sRGB, C-contiguous
+            depth : (H, W) float32 metres, z-depth along the camera axis; 0 = background
+            segmentation : (H, W) uint16 (0 background, 1 ground, k + 2 object k)
             normals : (H, W, 3) float32 unit normals in the OpenCV camera frame; 0 background
+            motion_next, motion_prev : :class:`Motion` to the next / previous frame
         """
-        pr = self._pyrender
-        self._set_camera(cam)
-        r = self._r._renderer
-        seg_map = {node: [float(i + 2), 0.0, 0.0] for i, node in enumerate(self.nodes) if node is not None}
-        if self.ground_node is not None:
-            seg_map[self.ground_node] = [1.0, 0.0, 0.0]
-        self._r.samples = 0
-        r.float_target = True
-        r.use_gt_programs(True)
-        try:
-            data, _ = self._r.render(self.pscene, flags=pr.RenderFlags.SEG, seg_node_map=seg_map)
-        finally:
-            r.float_target = False
-            r.use_gt_programs(False)
-        ids = np.rint(data[..., 0]).astype(np.uint16)
-        fg = ids > 0
-        depth = np.where(fg, data[..., 3], 0.0).astype(np.float32)
-        n_gl = oct_decode(data[..., 1:3])
-        normals = np.stack([n_gl[..., 0], -n_gl[..., 1], -n_gl[..., 2]], axis=-1)  # GL view -> OpenCV
-        normals[~fg] = 0.0
-        return {"depth": depth, "segmentation": ids, "normals": np.ascontiguousarray(normals, dtype=np.float32)}
+        from .glutil import gl
 
-    def render_rgb(self, cam: CameraFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Colour (H, W, 3) uint8 (C-contiguous) and z-depth (H, W) float32 metres (0 = none)."""
-        pr = self._pyrender
-        self._set_camera(cam)
-        self._r.samples = 4 if self.antialias else 0
-        flags = (
-            pr.RenderFlags.SHADOWS_DIRECTIONAL | pr.RenderFlags.SHADOWS_SPOT
-            if self.shadows
-            else pr.RenderFlags.NONE
-        )
-        color, depth = self._r.render(self.pscene, flags=flags)
-        return np.ascontiguousarray(color), np.ascontiguousarray(depth)
+        self.ctx.make_current()
+        n = self.n
+        eye = np.eye(4)[None]
+        model = np.concatenate([np.asarray(poses, dtype=np.float64).reshape(n, 4, 4), eye])
+        models_prev = np.concatenate([prev[1], eye]) if prev is not None and "motion_prev" in outputs else None
+        models_next = np.concatenate([next_[1], eye]) if next_ is not None and "motion_next" in outputs else None
+        live = np.ones(n + 1, dtype=bool)
+        if present is not None:
+            live[:n] = present
+        self.scene.set_poses(model, models_prev, models_next, live)
+        if self.dynamic is not None:
+            self.dynamic.set_poses(model, models_prev, models_next, live)
+            self._deform(model, frame, models_prev is not None, models_next is not None)
+        self.scene.bind()
+        self.ctx.clip_control(gl.GL_LOWER_LEFT, gl.GL_ZERO_TO_ONE)
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glDisable(gl.GL_BLEND)
+        want_rgb = "rgb" in outputs
+        # bounding spheres of the objects present (world): shadow-map fit and anti-aliasing
+        bounds = self._bounds(model[:n], live[:n])
+        shadow_maps = self._shadow_maps(*bounds) if want_rgb else []
+        frame = FrameProjections(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
+        gt = "gt" in outputs
+        layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", gt), ("normal", gt),
+                                  ("next", "motion_next" in outputs),
+                                  ("prev", "motion_prev" in outputs)) if on]
+        result: dict[str, np.ndarray] = {}
+        if want_rgb and self.look.msaa:
+            color = self._geometry_pass(["color"], frame, shadow_maps, model, self.look.msaa)
+            resolved = self._target("resolved", [("color", gl.GL_RGBA8)])
+            gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, color.fbo)
+            gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, resolved.fbo)
+            gl.glBlitFramebuffer(0, 0, self.width, self.height, 0, 0, self.width, self.height,
+                                 gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+            result["rgb"] = resolved.read("color", gl.GL_RGB, np.uint8, 3)
+        if layout:
+            target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
+            if "color" in layout:
+                result["rgb"] = self.post_aa.run(target, cam, *bounds, self.floor_half) if self.look.post_aa else \
+                    target.read("color", gl.GL_RGB, np.uint8, 3)
+                self.scene.bind()
+            # Read-backs land in the final arrays (channel subsets are read directly, not copied).
+            if gt:
+                result["segmentation"] = target.read("id", gl.GL_RED_INTEGER, np.uint16, 1)
+                result["normals"] = target.read("normal", gl.GL_RGB, np.float32, 3)
+                result["depth"] = self._z_depth(target)
+            for a in ("next", "prev"):
+                if a in layout:
+                    result[f"motion_{a}"] = Motion(target.read(a, gl.GL_RG, np.float32, 2),
+                                                   target.read(a, gl.GL_BLUE, np.float32, 1))
+        return result
+
+    # ------------------------------------------------------------------ passes
+    def _target(self, name: str, colors: list[tuple[str, int]], samples: int = 0):
+        from .glutil import Target, gl
+
+        key = (name, self.width, self.height, tuple(colors), samples)
+        depth_format = gl.GL_DEPTH_COMPONENT32F
+        return self.ctx.target(key, lambda: Target(self.width, self.height, colors, samples=samples,
+                                                   depth_format=depth_format))
+
+    @staticmethod
+    def _z_depth(target) -> np.ndarray:
+        """(H, W) float32 z-depth in metres from the depth buffer (0 = background).
+
+        The buffer holds ``near / z`` (reversed, infinite far plane) in float32, interpolated
+        exactly across each (planar) triangle, so ``near / value`` is the z-depth to float32
+        rounding -- one division instead of a render target of its own.
+        """
+
+        d = target.read_depth()
+        with np.errstate(divide="ignore"):
+            z = np.float32(NEAR) / d
+        z[d <= 0] = 0.0
+        return z
+
+    def _formats(self, layout: list[str]) -> list[tuple[str, int]]:
+        from .glutil import gl
+
+        fmt = {"color": gl.GL_RGBA8, "id": gl.GL_R16UI, "normal": gl.GL_RGBA32F, "next": gl.GL_RGBA32F,
+               "prev": gl.GL_RGBA32F}
+        return [(a, fmt[a]) for a in layout]
+
+    def _deform(self, model: np.ndarray, frame: int | None, prev: bool, next_: bool) -> None:
+        """Skin every person for ``frame`` (their vertices in their object frame, and the world
+        positions of the vertices at the neighbouring frames for the motion outputs)."""
+        if frame is None:
+            raise ValueError("SceneRenderer.render needs frame= to draw skinned people")
+        for slot, track in self.skins.items():
+            verts, normals = track.local(frame, model[slot])
+            if normals is None:
+                normals = vertex_normals(verts, np.asarray(track.skin.faces))
+            last = track.positions.shape[0] - 1
+            self.dynamic.set_vertices(slot, verts, normals,
+                                      track.world(max(frame - 1, 0)) if prev else None,
+                                      track.world(min(frame + 1, last)) if next_ else None)
+            lo, hi = verts.min(axis=0), verts.max(axis=0)
+            self._bound_centre[slot] = (lo + hi) / 2.0
+            self._bound_radius[slot] = np.linalg.norm(verts - self._bound_centre[slot], axis=1).max()
+        self.dynamic.upload_vertices()
+
+    def _draw_list(self, cam: CameraFrame, model: np.ndarray, sort_blended: bool) -> list:
+        """(scene, group) pairs in drawing order: opaque objects, then the floor (whose pixels
+        hidden by objects then fail the depth test before shading), then blended surfaces
+        (farthest first when ``sort_blended``)."""
+        scenes = [sc for sc in (self.scene, self.dynamic) if sc is not None]
+        out = [(sc, g) for sc in scenes for g in sc.groups if not g.blend and not g.floor]
+        out += [(sc, g) for sc in scenes for g in sc.groups if g.floor]
+        blended = [(sc, g) for sc in scenes for g in (sc.blend_order(cam.position, model) if sort_blended else
+                                                      [g for g in sc.groups if g.blend])]
+        if sort_blended and len(blended) > 1:
+            dist = [np.linalg.norm(model[sc.slots[g.first], :3, 3] - cam.position) for sc, g in blended]
+            blended = [blended[i] for i in np.argsort(dist, kind="stable")[::-1]]
+        return out + blended
+
+    def _bounds(self, poses: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """World centres (M, 3) and radii (M,) of the bounding spheres of the objects present."""
+        centres = np.einsum("nij,nj->ni", poses[:, :3, :3], self._bound_centre) + poses[:, :3, 3]
+        keep = present & (self._bound_radius > 0)
+        return centres[keep], self._bound_radius[keep]
+
+    def _shadow_maps(self, centres: np.ndarray, radii: np.ndarray) -> list:
+        """The shadow maps of this frame, fitted to the casters' bounding spheres."""
+        from .shadows import render_shadow_maps, shadow_matrices
+
+        size = self.look.shadow_size(self.width, self.height)
+        casters = [(sc, g) for sc, g in self._draw_list(None, None, False) if not g.floor]
+        return render_shadow_maps(self.ctx, casters, shadow_matrices(self.rig, centres, radii, size), size)
+
+    def _geometry_pass(self, layout: list[str], frame: FrameProjections, shadow_maps: list, model: np.ndarray,
+                       samples: int):
+        from .glutil import gl
+
+        target = self._target("geometry", self._formats(layout), samples)
+        target.bind()
+        for a in layout:
+            target.clear(a, self.background if a == "color" else (0.0, 0.0, 0.0, 0.0))
+        gl.glClearBufferfv(gl.GL_DEPTH, 0, np.zeros(1, dtype=np.float32))  # reversed depth: 0 = far
+        gl.glDepthFunc(gl.GL_GREATER)
+        gl.glFrontFace(gl.GL_CW)  # rows are flipped, so counter-clockwise faces appear clockwise
+        defines = {_ATTACHMENTS[a]: i for i, a in enumerate(layout)}
+        if "color" in layout:
+            defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts())
+            if self.look.post_aa:
+                defines["FAST_GAMMA"] = 1
+            gl.glBlendFunci(defines["LOC_COLOR"], gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+        if "id" in layout:
+            defines["GROUND_TRUTH"] = 1
+        if "next" in layout:
+            defines["MOTION_NEXT"] = 1
+        if "prev" in layout:
+            defines["MOTION_PREV"] = 1
+        current = bound = None
+        for sc, g in self._draw_list(frame.cam, model, "color" in layout):
+            if sc is not bound:
+                bound = sc
+                sc.bind()
+            d = dict(defines)
+            if sc.dynamic:
+                d["DYNAMIC"] = 1
+            if "color" in layout and g.floor:
+                d["FLOOR"] = 1
+            if "color" in layout and g.floor and self.checker is not None:
+                d["FLOOR_CHECKER"] = 1
+            if "color" in layout and g.floor and self.floor_luts:
+                d["FLOOR_LUT"] = 1
+                if len(self.floor_luts) == 1:
+                    d["FLOOR_LUT_GREY"] = 1
+            if "color" in layout and g.texture is not None:
+                d["BASE_TEXTURE"] = 1
+            if "color" in layout and g.vertex_color:
+                d["VERTEX_COLOR"] = 1
+            prog = self.ctx.program("surface.vert", "surface.frag", d)
+            if prog is not current:
+                current = prog.use()
+                self._uniforms(prog, frame, shadow_maps)
+            if g.texture is not None:
+                g.texture.bind(0)
+                prog.int("u_base_texture", 0)
+            if g.double_sided:
+                gl.glDisable(gl.GL_CULL_FACE)
+            else:
+                gl.glEnable(gl.GL_CULL_FACE)
+            if g.blend and "color" in layout:
+                gl.glEnablei(gl.GL_BLEND, defines["LOC_COLOR"])
+            else:
+                gl.glDisable(gl.GL_BLEND)
+            sc.draw(g)
+        gl.glDisable(gl.GL_BLEND)
+        if "next" in layout or "prev" in layout:
+            self._background(layout, defines, frame)
+        return target
+
+    def _background(self, layout: list[str], defines: dict, frame: FrameProjections) -> None:
+        from .glutil import gl
+
+        d = {k: v for k, v in defines.items() if k.startswith(("LOC_", "COLOR", "GROUND", "MOTION"))}
+        prog = self.ctx.program("screen.vert", "background.frag", d).use()
+        prog.vec("u_background", self.background)
+        if frame.next_ is not None:
+            prog.mat3("u_next_homography", frame.homography(frame.next_))
+        if frame.prev is not None:
+            prog.mat3("u_prev_homography", frame.homography(frame.prev))
+        gl.glDepthFunc(gl.GL_GEQUAL)
+        gl.glDepthMask(gl.GL_FALSE)
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glBindVertexArray(self.ctx.empty_vao)
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        gl.glDepthMask(gl.GL_TRUE)
+        self.scene.bind()
+
+    def _uniforms(self, prog, frame: FrameProjections, shadow_maps: list) -> None:
+        prog.mat4("u_view_proj", frame.view_proj)
+        prog.mat4("u_w2c", frame.cam.world_to_camera)
+        if frame.next_ is not None:
+            prog.mat4("u_next_pix", frame.pixel_projection(frame.next_))
+        if frame.prev is not None:
+            prog.mat4("u_prev_pix", frame.pixel_projection(frame.prev))
+        if prog.loc("u_cam_pos") < 0:
+            return
+        rig = self.rig
+        prog.vec("u_cam_pos", frame.cam.position)
+        prog.vec("u_ambient", self.ambient)
+        for name in ("dir_direction", "dir_radiance", "point_position", "point_radiance", "spot_position",
+                     "spot_direction", "spot_radiance"):
+            values = getattr(rig, name)
+            if values:
+                _vec3_array(prog, f"u_{name}", values)
+        for i, (s, o) in enumerate(rig.spot_cone):
+            prog.vec(f"u_spot_cone[{i}]", (s, o))
+        unit = 1
+        for slot, (depth, _, matrix) in enumerate(shadow_maps):
+            depth.bind(unit)
+            prog.int(f"u_shadow_map[{slot}]", unit)
+            prog.mat4(f"u_shadow_matrix[{slot}]", matrix)
+            unit += 1
+        if prog.loc("u_floor_lut0") >= 0:
+            for slot in range(rig.n_dir_shadow):
+                shadow_maps[slot][1].bind(unit)
+                prog.int(f"u_shadow_occupancy[{slot}]", unit)
+                unit += 1
+            for i, tex in enumerate(self.floor_luts):
+                tex.bind(unit)
+                prog.int(f"u_floor_lut{i}", unit)
+                unit += 1
+        if self.checker is not None:
+            prog.vec("u_checker_a", self.checker[0])
+            prog.vec("u_checker_b", self.checker[1])
+            prog.vec("u_checker_size", self.checker[2])
 
 
-def oct_decode(e: np.ndarray) -> np.ndarray:
-    """Octahedral-encoded unit vectors (..., 2) -> (..., 3) float32 unit vectors."""
-    x, y = e[..., 0].astype(np.float64), e[..., 1].astype(np.float64)
-    z = 1.0 - np.abs(x) - np.abs(y)
-    t = np.clip(-z, 0.0, None)
-    x = x + np.where(x >= 0, -t, t)
-    y = y + np.where(y >= 0, -t, t)
-    n = np.stack([x, y, z], axis=-1)
-    n /= np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
-    return n.astype(np.float32)
+def _vec3_array(prog, name: str, values) -> None:
+    from .glutil import gl
 
-
-def _clamped_shadow_texture(light, casts_shadows: bool, size: int = 2048) -> None:
-    """Give a light a shadow map that is "lit" outside its frustum.
-
-    pyrender's default sampler repeats the shadow map, which tiles ghost shadows across the
-    floor outside the region the shadow camera covers.
-    """
-    import pyrender
-
-    light.casts_shadows = casts_shadows
-    size = size if casts_shadows else 16
-    gl_clamp_to_border = 0x812D
-    sampler = pyrender.Sampler(wrapS=gl_clamp_to_border, wrapT=gl_clamp_to_border)
-    light.shadow_texture = pyrender.Texture(
-        width=size,
-        height=size,
-        source_channels="D",
-        data_format=0x1406,  # GL_FLOAT
-        sampler=sampler,
-    )
-
-
-def _light_pose(position: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Pose of a pyrender light (which shines down its local -Z) at ``position`` aimed at ``target``."""
-    from .camera import GL_TO_CV
-
-    w2c = look_at(position, target)
-    return np.linalg.inv(w2c) @ GL_TO_CV
+    loc = prog.loc(f"{name}[0]")
+    if loc >= 0:
+        a = np.ascontiguousarray(np.asarray(values, dtype=np.float32).reshape(-1, 3))
+        gl.glUniform3fv(loc, len(a), a)

@@ -417,11 +417,15 @@ class RenderSettings(Model):
 
     ``passes``: ground-truth passes (see the README's output section; aliases such as ``seg``
     and ``all`` are accepted); ``control``: conditioning exports for video models; ``flo``: also write flow as Middlebury .flo files;
-    ``tracks``: number of surface points to track; ``quality``: x264 CRF (lower = better).
+    ``tracks``: number of surface points to track; ``quality``: x264 CRF (lower = better);
+    ``look``: the rendering tier (``fast``: post-process anti-aliasing and one filtered shadow
+    lookup; ``standard``: 4x multisampling and softer shadow filtering; ``high``: standard with
+    sharper shadow maps) -- ground truth is the same in every tier.
     """
 
     passes: PassList = ["rgb"]
     control: ControlList = []
+    look: Literal["fast", "standard", "high"] = "fast"
     antialias: bool = True
     shadows: bool = True
     quality: Annotated[int, Field(ge=0, le=51)] = 18
