@@ -428,6 +428,7 @@ def test_ctrl_c_during_a_render_leaves_nothing_and_no_ffmpeg_noise(tmp_path):
     assert_unchanged(before, tmp_path)
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_batch_says_how_many_are_done_and_resumes(tmp_path):
     write(tmp_path, "t.yaml", TEMPLATE.replace("duration: 0.25", "duration: 1.5"))
     cmd = [sys.executable, "-m", "physreel.cli", "batch", "t.yaml", "-n", "6", "-o", "d", "-j", "2", "--no-filters"]

@@ -87,13 +87,27 @@ def _template(path: Path) -> list[str]:
     from .batch.templates import validate_template_file
 
     template = validate_template_file(path)
-    warnings = []
     for loc, kind, file in _files(template.data, (), Path(template.base_dir)):
         problem = (_open_mesh if kind == "mesh" else _open_texture)(file, *_stamp(file))
         if problem:
             where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
             raise AssetError(f"{path}: {where}: {problem}")
-    return warnings
+    return _first_sample_warnings(template, path)
+
+
+def _first_sample_warnings(template, path: Path) -> list[str]:
+    """What a render of sample 0 (root seed 0) would warn about, e.g. fixed objects that start
+    inside each other (the batch itself checks only the cameras, to stay fast)."""
+    from . import api, checks
+    from .batch.templates import PlacementError, sample_scene
+    from .scene.loader import load_scene_data
+
+    try:
+        data = sample_scene(template, 0, 0, 0)
+    except PlacementError:
+        return []  # the batch resamples; validate_template reported real mistakes already
+    assembly = checks.checked(api.build(load_scene_data(data, source=str(path), base_dir=template.base_dir)))
+    return [f"sample 0: {w}" for w in assembly.warnings]
 
 
 def _files(node: Any, loc: tuple, base: Path) -> Iterator[tuple[tuple, str, str]]:

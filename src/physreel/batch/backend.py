@@ -61,7 +61,7 @@ class CoreBackend:
         from physreel.outputs.writer import record_simulation
         from physreel.scene import load_scene_data
 
-        assembly = checked(build(load_scene_data(scene, source=source, base_dir=Path(base_dir))))
+        assembly = checked(build(load_scene_data(scene, source=source, base_dir=Path(base_dir))), overlaps=False)
         trajectory = simulate(assembly)
         assembly = framed(assembly, trajectory)
         record = record_simulation(assembly, trajectory)
