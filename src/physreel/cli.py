@@ -312,6 +312,9 @@ def _open(path: Path) -> None:
         console().warn(f"no browser to open {path}; open it by hand")
 
 
+_run = run  # the name other command modules use (physreel.cli_stylize)
+
+
 def _register_commands() -> None:
     """Attach the command groups that live in their own modules."""
     from .cli_assets import assets

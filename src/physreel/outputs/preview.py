@@ -77,10 +77,11 @@ _SYNC = """
 
 def videos_of(camera_dir: Path) -> list[Path]:
     """The videos of one camera folder: ``rgb.mp4`` first, then the passes, then the
-    conditioning videos (``control/*.mp4``), each group in name order."""
+    conditioning videos (``control/*.mp4``) and stylised ones (``stylized/*.mp4``), each group
+    in name order."""
     camera_dir = Path(camera_dir)
     own = sorted(camera_dir.glob("*.mp4"), key=lambda p: (p.name != "rgb.mp4", p.name))
-    return own + sorted(camera_dir.glob("control/*.mp4"))
+    return own + sorted(camera_dir.glob("control/*.mp4")) + sorted(camera_dir.glob("stylized/*.mp4"))
 
 
 def write_preview(folder: str | Path) -> Path:
