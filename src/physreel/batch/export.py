@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 import tarfile
-import uuid
 from pathlib import Path
 
 from physreel.batch.index import index_rows
@@ -109,23 +108,13 @@ def export(
     if not rows:
         raise InputError(f"{out_dir} has no complete sample with a video to export")
     dest = Path(dest) if dest is not None else out_dir / "export" / fmt
-    from physreel.outputs.writer import check_output_folder, replace_folder
+    from physreel.outputs.writer import atomic_folder, check_output_folder
 
     check_output_folder(dest, overwrite=overwrite, what="physreel export", is_ours=is_export_folder)
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-    except OSError as e:
-        raise ArgumentError(f"cannot create the export folder '{dest}': {e.strerror or e}") from None
-    try:
+    with atomic_folder(dest) as tmp:
         _write_export(out_dir, rows, tmp, fmt, shard_size)
         (tmp / "export.json").write_text(json.dumps({"format": fmt, "samples": len(rows)}, indent=1) + "\n",
                                          encoding="utf-8")
-        replace_folder(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return dest
 
 

@@ -12,7 +12,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,18 +127,8 @@ def write_render(
     t0 = time.perf_counter()
     out = Path(out)
     check_output_folder(out, overwrite=overwrite)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-    except OSError as e:
-        raise ArgumentError(f"cannot create the output folder '{out}': {e.strerror or e}") from None
-    try:
+    with atomic_folder(out) as tmp:
         n = _write(assembly, trajectory, tmp, list(passes), list(controls), frames_png, flo, progress, record)
-        _replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     seconds = time.perf_counter() - t0
     scene = assembly.scene
     n_cams = len(scene.cameras)
@@ -244,8 +235,24 @@ def class_labels(assembly: Assembly, trajectory: Trajectory) -> list[str]:
     return out
 
 
-def _replace(tmp: Path, out: Path) -> None:
-    replace_folder(tmp, out)
+@contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """A temporary sibling of ``out`` to write into; renamed to ``out`` when the block ends
+    normally (an old ``out``, checked by :func:`check_output_folder`, is replaced), removed
+    when it raises (Ctrl-C included): ``out`` appears complete or not at all."""
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+    except OSError as e:
+        raise ArgumentError(f"cannot create the output folder '{out}': {e.strerror or e}") from None
+    try:
+        yield tmp
+        replace_folder(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def replace_folder(tmp: Path, out: Path) -> None:
