@@ -483,3 +483,21 @@ def test_open_opens_the_preview_of_the_render(tmp_path, monkeypatch):
     res = cli("render", tmp_path / "s.yaml", "-o", tmp_path / "out", "--open", *SMALL)
     assert res.exit_code == 0, res.output
     assert opened == [(tmp_path / "out" / "preview.html").as_uri()]
+
+
+def test_a_render_reads_back_the_conditioning_it_wrote(tmp_path):
+    import imageio.v3 as iio
+    import numpy as np
+
+    import physreel
+
+    write(tmp_path, "s.yaml", BALL)
+    res = cli("render", tmp_path / "s.yaml", "-o", tmp_path / "out", "--control", "depth,canny", *SMALL)
+    assert res.exit_code == 0, res.output
+    cam = physreel.load(tmp_path / "out").cameras["main"]
+    depth = cam.read_control("depth")
+    assert depth.shape == (6, 48, 64, 3) and depth.dtype == np.uint8
+    on_disk = np.stack([iio.imread(p)[..., :3] for p in sorted((tmp_path / "out/main/control/depth").glob("*.png"))])
+    np.testing.assert_array_equal(depth, on_disk)
+    assert depth[0].max() > depth[0].min()  # the ball and the floor, not a blank image
+    assert cam.read_control("canny").shape == (6, 48, 64)
