@@ -501,3 +501,20 @@ def test_a_render_reads_back_the_conditioning_it_wrote(tmp_path):
     np.testing.assert_array_equal(depth, on_disk)
     assert depth[0].max() > depth[0].min()  # the ball and the floor, not a blank image
     assert cam.read_control("canny").shape == (6, 48, 64)
+
+
+def test_a_failed_file_operation_is_one_line_with_what_to_do(tmp_path, monkeypatch):
+    import errno
+
+    import physreel.api as api
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "main" / "rgb.mp4"))
+
+    monkeypatch.setattr(api, "simulate", full)
+    write(tmp_path, "s.yaml", BALL)
+    res = cli("render", tmp_path / "s.yaml", "-o", tmp_path / "out", *SMALL)
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.output == (f"error: No space left on device: {tmp_path / 'out' / 'main' / 'rgb.mp4'}; "
+                          "free some space or write somewhere else\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]

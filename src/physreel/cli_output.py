@@ -148,14 +148,34 @@ def run(fn: Callable[[], None], *, interrupted: Callable[[], str] | None = None)
         text = interrupted() if interrupted is not None else "interrupted; no output was left behind"
         _fail(con, text, 130, prefix="")
     except OSError as e:
-        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
-        _fail(con, f"{e.strerror or e}{where}", 1)
+        text, code = os_error_text(e)
+        _fail(con, text, code)
     except Exception as e:  # noqa: BLE001 - never a traceback on the terminal
         if os.environ.get("PHYSREEL_DEBUG"):
             raise
         _fail(con, f"internal error: {type(e).__name__}: {e}\n"
                    "  this is a bug in physreel; run again with PHYSREEL_DEBUG=1 for the traceback "
                    "and report it", 1)
+
+
+def os_error_text(e: OSError) -> tuple[str, int]:
+    """One readable line for a failed file operation, and its exit code: 2 when the path the
+    user gave is the problem (missing, not allowed, a file where a folder is needed), else 1."""
+    import errno
+
+    path = f" {e.filename}" if getattr(e, "filename", None) else ""
+    what = e.strerror or str(e)
+    fixes = {
+        errno.ENOENT: ("check the path", 2),
+        errno.EACCES: ("check its permissions or choose another path", 2),
+        errno.EPERM: ("check its permissions or choose another path", 2),
+        errno.ENOTDIR: ("a part of the path is a file, not a folder; choose another path", 2),
+        errno.EISDIR: ("it is a folder; give a file", 2),
+        errno.ENOSPC: ("free some space or write somewhere else", 1),
+        errno.EROFS: ("the file system is read-only; write somewhere else", 2),
+    }
+    fix, code = fixes.get(e.errno, ("", 1))
+    return f"{what}:{path}" + (f"; {fix}" if fix else ""), code
 
 
 def _fail(con: Console, text: str, code: int, prefix: str = "error: ") -> None:
