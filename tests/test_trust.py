@@ -518,3 +518,21 @@ def test_a_failed_file_operation_is_one_line_with_what_to_do(tmp_path, monkeypat
     assert res.output == (f"error: No space left on device: {tmp_path / 'out' / 'main' / 'rgb.mp4'}; "
                           "free some space or write somewhere else\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def test_an_object_no_camera_ever_shows_is_named_one_entering_later_is_not(tmp_path):
+    import physreel
+
+    scene = {"duration": 1.0, "fps": 12, "resolution": [64, 48], "gravity": [0, 0, 0],
+             "objects": [{"name": "here", "shape": {"type": "sphere", "radius": 0.1}, "position": [0, 0, 0.5]},
+                         {"name": "later", "shape": {"type": "sphere", "radius": 0.1}, "position": [3, 0, 0.5],
+                          "velocity": [-4, 0, 0]},
+                         {"name": "never", "shape": {"type": "sphere", "radius": 0.1}, "position": [0, -8, 0.5]}],
+             "cameras": [{"position": [0, -3, 0.5], "look_at": [0, 0, 0.5], "fov": 40}]}
+    res = physreel.write(scene, tmp_path / "out")
+    meta = physreel.load(tmp_path / "out").metadata
+    assert meta["cameras"]["main"]["in_view_at_start"] == ["here"]
+    assert any(e["type"] == "enter" and e["object"] == "later" for e in meta["events"])
+    assert res.warnings == meta["warnings"] == [
+        "objects[2] 'never' is never in view: no camera shows it during the clip. Aim a camera at it or write "
+        "look_at: auto"]

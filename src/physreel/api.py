@@ -127,6 +127,7 @@ def write(
     flo: bool | None = None,
     overwrite: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    record=None,
 ):
     """Build, simulate (unless ``trajectory`` is given) and render a scene into folder ``out``.
 
@@ -146,6 +147,8 @@ def write(
     flo : also write flow as Middlebury ``.flo`` files (default: the scene's ``render.flo``)
     overwrite : replace ``out`` whatever it holds
     progress : called as ``progress(stage, done, total)`` with stage ``simulate`` or ``render``
+    record : the :class:`~physreel.outputs.writer.SimulationRecord` of ``trajectory``, when the
+        caller made it already (e.g. to show its warnings before rendering)
 
     Returns
     -------
@@ -166,7 +169,8 @@ def write(
         check_trajectory(assembly, trajectory)
     assembly = framed(assembly, trajectory)
     return write_render(assembly, trajectory, out, passes=passes, controls=controls, frames_png=frames_png,
-                        flo=sc.render.flo if flo is None else flo, overwrite=overwrite, progress=progress)
+                        flo=sc.render.flo if flo is None else flo, overwrite=overwrite, progress=progress,
+                        record=record)
 
 
 def framed(assembly: Assembly, trajectory: Trajectory) -> Assembly:

@@ -71,7 +71,7 @@ def _short_label(assembly: Assembly, name: str | None) -> str:
 
 def _movable(assembly: Assembly, name: str) -> bool:
     obj = assembly.objects[name]
-    return not obj.static and obj.spec.kinematic is None
+    return not obj.static and obj.spec.kinematic is None and not _attached(obj)
 
 
 def start_overlaps(assembly: Assembly, *, tolerance: float = OVERLAP_TOLERANCE) -> list[Overlap]:
@@ -104,6 +104,8 @@ def start_overlaps(assembly: Assembly, *, tolerance: float = OVERLAP_TOLERANCE) 
                 b = None
             if a is None or a == b or (b is not None and frozenset((a, b)) in joined):
                 continue
+            if _attached(assembly.objects[a]) or (b is not None and _attached(assembly.objects[b])):
+                continue  # placed by its attachment once the simulation starts
             key = (a, b)
             if key not in deepest or depth > deepest[key][0]:
                 deepest[key] = (depth, normal_on_b)
@@ -182,9 +184,10 @@ def initial_trajectory(assembly: Assembly) -> Trajectory:
 
 def view_problems(assembly: Assembly, trajectory: Trajectory | None = None, *,
                   cameras: list[str] | None = None) -> list[str]:
-    """Warnings for cameras that do not see the moving objects at t = 0: a camera that sees
-    none of them, and a still camera (no ``motion``) that misses some (a moving camera may
-    bring them into view later).
+    """Warnings for cameras that see none of the moving objects at t = 0 (the first frame
+    would show no subject).  A camera that misses only some of them is not warned about here:
+    an object may enter later on purpose; :func:`never_seen` names the ones no camera ever
+    shows, once the scene is simulated.
 
     ``trajectory`` is the simulation (needed for cameras with ``look_at: auto``, which are
     skipped without it); without it the scene's initial state is used.  ``cameras`` limits the
@@ -194,7 +197,7 @@ def view_problems(assembly: Assembly, trajectory: Trajectory | None = None, *,
     from .rendering.visibility import bounding_spheres, in_view
 
     scene = assembly.scene
-    moving = [o.name for o in assembly if not o.static]
+    moving = [o.name for o in assembly if not o.static and not _attached(o)]
     if not moving:
         return []
     traj = trajectory if trajectory is not None else initial_trajectory(assembly)
@@ -210,22 +213,35 @@ def view_problems(assembly: Assembly, trajectory: Trajectory | None = None, *,
             continue  # look_at: auto, framed from the simulation (physreel.framing)
         view = camera_views(scene, cam, traj, w, h)[0]
         seen = in_view(sub, [view], spheres)[0]
-        missing = [n for i, n in enumerate(sub.names) if n in moving and not seen[i]]
-        if not missing or (cam.motion and len(missing) < len(moving)):
+        if any(seen[i] for i, n in enumerate(sub.names) if n in moving):
             continue
-        where = {n: _where(view, centres[n]) for n in missing}
+        listed = ", ".join(f"{_short_label(assembly, n)} ({_where(view, centres[n])})" for n in moving[:4])
+        if len(moving) > 4:
+            listed += f" and {len(moving) - 4} more"
         centre = np.mean([centres[n] for n in moving], axis=0)
-        aim = "[" + ", ".join(f"{v:.2f}".rstrip("0").rstrip(".") for v in centre) + "]"
-        listed = ", ".join(f"{_short_label(assembly, n)} ({where[n]})" for n in missing[:4])
-        if len(missing) > 4:
-            listed += f" and {len(missing) - 4} more"
-        if len(missing) == len(moving):
-            head = f"camera '{cam.name}' sees none of the moving objects at t = 0: {listed}; the first frame shows no subject"
-        else:
-            head = f"camera '{cam.name}' does not see {listed} at t = 0"
-        out.append(f"{head}. Aim it at them (look_at: {aim}) or write look_at: auto to frame everything "
-                   "that moves")
+        aim = "[" + ", ".join(f"{v:.2f}".rstrip("0").rstrip(".") for v in centre + 0.0) + "]"
+        out.append(f"camera '{cam.name}' sees none of the moving objects at t = 0: {listed}; the first frame "
+                   f"shows no subject. Aim it at them (look_at: {aim}) or write look_at: auto to frame "
+                   "everything that moves")
     return out
+
+
+def never_seen(assembly: Assembly, metadata: dict) -> list[str]:
+    """Warnings for moving objects that no camera shows at any frame of the clip, read from a
+    simulation record's metadata (each camera's ``in_view_at_start`` and ``enter`` events)."""
+    seen = set()
+    for cam in (metadata.get("cameras") or {}).values():
+        seen.update(cam.get("in_view_at_start") or [])
+    seen.update(e.get("object") for e in metadata.get("events") or [] if e.get("type") == "enter")
+    return [f"{label(assembly, o.name)} is never in view: no camera shows it during the clip. Aim a camera "
+            "at it or write look_at: auto" for o in assembly
+            if not o.static and not _attached(o) and o.name not in seen]
+
+
+def _attached(obj) -> bool:
+    """Held by a person (``attach``): its own position is ignored, the person's hand or head
+    places it."""
+    return getattr(obj.spec, "attach", None) is not None
 
 
 def _first_frame(traj: Trajectory) -> Trajectory:

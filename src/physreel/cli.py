@@ -89,7 +89,7 @@ def render(scene: Path, out: Path | None, resolution: str | None, fps: int | Non
 
     def body() -> None:
         from . import api, checks
-        from .outputs.writer import check_output_folder
+        from .outputs.writer import check_output_folder, record_simulation
 
         sc = _scene_with_flags(scene, res, fps, duration, seed, preset)
         for flag, key, value in (("--passes", "passes", passes), ("--control", "control", control),
@@ -108,9 +108,14 @@ def render(scene: Path, out: Path | None, resolution: str | None, fps: int | Non
             con.warn(w)
         with Progress(con) as prog:
             traj = api.simulate(assembly, progress=lambda d, t: prog.update("simulate", d, t))
+            prog.close()
             con.detail(f"simulated: {len(traj.events)} events, {len(traj.names)} bodies")
+            assembly = api.framed(assembly, traj)
+            record = record_simulation(assembly, traj)
+            for w in record.metadata["warnings"]:  # what only the simulation shows, before rendering
+                con.warn(w)
             result = api.write(assembly, target, trajectory=traj, frames_png=frames_png,
-                               overwrite=overwrite, progress=prog.update)
+                               overwrite=overwrite, progress=prog.update, record=record)
         for w in result.warnings:
             con.warn(w)
         videos = ", ".join(str(v) for v in result.videos) or str(result.out)
@@ -144,7 +149,6 @@ def simulate(scene: Path, resolution: str | None, fps: int | None, duration: flo
         import time
 
         from . import api, checks
-        from .framing import frame_cameras
         from .outputs.timeline import format_timeline, timeline
         from .outputs.writer import record_simulation
 
@@ -156,11 +160,10 @@ def simulate(scene: Path, resolution: str | None, fps: int | None, duration: flo
         with Progress(con) as prog:
             traj = api.simulate(assembly, progress=lambda d, t: prog.update("simulate", d, t))
         seconds = time.perf_counter() - t0
-        auto = [c.name for c in sc.cameras if isinstance(c.look_at, str)]
-        assembly = frame_cameras(assembly, traj)
-        for w in checks.view_problems(assembly, traj, cameras=auto) if auto else []:
-            con.warn(w)
+        assembly = api.framed(assembly, traj)
         record = record_simulation(assembly, traj)
+        for w in record.metadata["warnings"]:
+            con.warn(w)
         events = record.metadata["events"]
         parents = {n: o.get("parent") for n, o in record.metadata["objects"].items() if o.get("parent")}
         rows = timeline(events, parents)

@@ -127,6 +127,7 @@ def write_render(
     t0 = time.perf_counter()
     out = Path(out)
     check_output_folder(out, overwrite=overwrite)
+    record = record if record is not None else record_simulation(assembly, trajectory)
     with atomic_folder(out) as tmp:
         n = _write(assembly, trajectory, tmp, list(passes), list(controls), frames_png, flo, progress, record)
     seconds = time.perf_counter() - t0
@@ -134,7 +135,7 @@ def write_render(
     n_cams = len(scene.cameras)
     return RenderResult(out, n, seconds, n * n_cams / max(seconds, 1e-9),
                         [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes],
-                        list(assembly.warnings) + list(trajectory.physics.get("warnings", [])))
+                        list(record.metadata["warnings"]))
 
 
 @dataclass
@@ -167,7 +168,10 @@ def record_simulation(assembly: Assembly, trajectory: Trajectory) -> SimulationR
     meta["events"] = events
     for cam_name, start in in_view_at_start.items():
         meta["cameras"][cam_name]["in_view_at_start"] = start
-    meta["warnings"] = list(assembly.warnings) + list(trajectory.physics.get("warnings", []))
+    from ..checks import never_seen
+
+    physics_warnings = list(trajectory.physics.get("warnings", []))
+    meta["warnings"] = list(dict.fromkeys([*assembly.warnings, *physics_warnings, *never_seen(assembly, meta)]))
     return SimulationRecord(views, meta)
 
 
@@ -178,7 +182,6 @@ def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], c
     from .camera_writer import CameraWriter
 
     scene = assembly.scene
-    record = record if record is not None else record_simulation(assembly, traj)
     n = traj.num_frames
     w, h = scene.resolution
     total = n * len(scene.cameras)
