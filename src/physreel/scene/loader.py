@@ -168,6 +168,11 @@ def _problems_from_validation(err: ValidationError, data: Any, positions: Positi
                 msg += f"; did you mean '{near[0]}'?"
             elif allowed:
                 msg += f"; allowed fields here: {', '.join(allowed)}"
+        elif kind == "missing" and loc and isinstance(loc[-1], int):  # a too short [x, y, z]
+            given = _value_at(data, loc[:-1])
+            n = len(given) if isinstance(given, list) else 0
+            loc = loc[:-1]
+            msg = f"expected more values (got {n}: {_short(given)}); give every component, e.g. [x, y, z]"
         elif kind == "missing":
             msg = f"required field '{loc[-1]}' is missing"
         elif kind == "union_tag_invalid":
@@ -191,6 +196,15 @@ def _problems_from_validation(err: ValidationError, data: Any, positions: Positi
         line, col = position_of(positions, loc)
         problems.append(Problem(format_loc(loc), msg, line, col))
     return problems
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for key in loc:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _short(v: Any) -> str:
