@@ -106,6 +106,8 @@ def start_overlaps(assembly: Assembly, *, tolerance: float = OVERLAP_TOLERANCE) 
                 continue
             if _attached(assembly.objects[a]) or (b is not None and _attached(assembly.objects[b])):
                 continue  # placed by its attachment once the simulation starts
+            if b is not None and assembly.objects[a].index > assembly.objects[b].index:
+                a, b, normal_on_b = b, a, -normal_on_b  # one entry per pair, whatever the order
             key = (a, b)
             if key not in deepest or depth > deepest[key][0]:
                 deepest[key] = (depth, normal_on_b)
