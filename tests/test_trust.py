@@ -536,3 +536,86 @@ def test_an_object_no_camera_ever_shows_is_named_one_entering_later_is_not(tmp_p
     assert res.warnings == meta["warnings"] == [
         "objects[2] 'never' is never in view: no camera shows it during the clip. Aim a camera at it or write "
         "look_at: auto"]
+
+
+# ------------------------------------------------------------------ templates: every mistake at once
+BAD_TEMPLATE = """\
+name: t
+duration: 0.25
+fps: 12
+resolution: [64, 48]
+objects:
+  - name: ball
+    shape: {type: sphere, radius: 0.1}
+    position: [0, 0, {unifrom: [0.5, 1.0]}]
+  - name: box
+    shape: {type: box, size: [0.1, 0.1, 0.1]}
+    position: [1, 0, {uniform: [1, 0.5]}]
+  - count: {randint: [3, 10]}
+    names: "obj_{i}"
+    pool:
+      - weight: 2
+        object:
+          shape: {type: sphere, radius: {uniform: [-0.2, -0.1]}}
+          position: [0, 0, 1]
+          materal: rubber
+      - {shape: {type: box, size: [0.1, 0.1]}, position: [1, 1, 1]}
+"""
+
+
+def test_template_mistakes_all_at_once_on_their_lines_once_each(tmp_path):
+    t = write(tmp_path, "t.yaml", BAD_TEMPLATE)
+    before = snapshot(tmp_path)
+    res = cli("validate", t)
+    assert res.exit_code == 2, res.output
+    expected = [
+        f"{t}:8: objects[0].position[2].unifrom: unknown distribution 'unifrom'; did you mean 'uniform'?",
+        f"{t}:11: objects[1].position[2].uniform: uniform needs low <= high, got [1, 0.5]; swap them",
+        f"{t}:17: objects[2].pool[0].object.shape.radius: input should be greater than 0",
+        f"{t}:19: objects[2].pool[0].object.materal: unknown field 'materal'; did you mean 'material'?",
+        f"{t}:20: objects[2].pool[1].shape.size: expected more values (got 2: [0.1, 0.1])",
+    ]
+    assert f"{t}: 5 errors in scene" in res.output
+    for text in expected:
+        assert res.output.count(text) == 1, (text, res.output)
+    # batch refuses it the same way, before it writes anything
+    res = cli("batch", t, "-n", "3", "-o", tmp_path / "d", "-j", "0")
+    assert res.exit_code == 2 and all(text in res.output for text in expected), res.output
+    assert_unchanged(before, tmp_path)
+
+
+# ------------------------------------------------------------------ mesh files: one readable block
+@pytest.mark.parametrize("suffix,data", [
+    (".obj", b"# caf\xe9 model\nv 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\nf 1 3 4\nf 2 3 4\n"),
+    (".stl", b"solid caf\xe9\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\n"
+             b"endfacet\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 0 1 0\nvertex 0 0 1\nendloop\n"
+             b"endfacet\nendsolid\n"),
+    (".ply", b"ply\nformat ascii 1.0\ncomment caf\xe9\nelement vertex 4\nproperty float x\nproperty float y\n"
+             b"property float z\nelement face 4\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n"
+             b"1 0 0\n0 1 0\n0 0 1\n3 0 2 1\n3 0 1 3\n3 0 3 2\n3 1 2 3\n"),
+])
+def test_text_meshes_that_are_not_utf8_load_without_charset_guessing(tmp_path, monkeypatch, suffix, data):
+    monkeypatch.setitem(sys.modules, "charset_normalizer", None)  # the core install does not have it
+    write(tmp_path, f"m{suffix}", data)
+    write(tmp_path, "s.yaml", f"objects:\n  - {{name: thing, shape: {{type: mesh, file: m{suffix}, size: 0.3}}, "
+          "position: [0, 0, 0.5]}\n")
+    res = cli("render", tmp_path / "s.yaml", "-o", tmp_path / "out", *SMALL)
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("case,text", [
+    ("face_index", "m.obj: could not be read as a Wavefront OBJ mesh: a face refers to a vertex"),
+    ("binary", "m.obj: the file is not text, so it cannot be a Wavefront OBJ mesh"),
+])
+def test_broken_mesh_files_are_one_readable_block(tmp_path, case, text):
+    write(tmp_path, "m.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n" if case == "face_index" else bytes(range(256)) * 12)
+    write(tmp_path, "s.yaml", "objects:\n  - {name: thing, shape: {type: mesh, file: m.obj, size: 0.3}, "
+          "position: [0, 0, 0.5]}\n")
+    before = snapshot(tmp_path)
+    for args in (["render", tmp_path / "s.yaml", "-o", tmp_path / "out", *SMALL], ["validate", tmp_path / "s.yaml"],
+                 ["assets", "inspect", tmp_path / "m.obj"]):
+        res = cli(*args)
+        assert res.exit_code == 2, res.output
+        assert text in res.output and "Traceback" not in res.output, res.output
+        assert "re-export it" in res.output
+    assert_unchanged(before, tmp_path)

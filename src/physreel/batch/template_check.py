@@ -29,6 +29,7 @@ from physreel.batch.template_syntax import (
     dist_kind,
     is_block,
     plain,
+    uses_template_features,
 )
 from physreel.errors import Problem, SceneError
 
@@ -47,7 +48,7 @@ def template_problems(data: Mapping[str, Any], source: str, *, base_dir: Path,
     base_dir : folder that relative paths are relative to
     positions : ``{(key, index, ...): (line, column)}`` from :func:`physreel.scene.yamlio.parse`
     """
-    syntax = check_template(data, base_dir=base_dir) + distribution_typos(data)
+    syntax = check_template(data, base_dir=base_dir) + _typos_outside_settings(data)
     problems = [_placed(p, data, positions) for p in syntax]
     for p in _scene_problems(data, source, base_dir, positions):
         # a field whose value has a syntax problem is reported once, by that problem
@@ -67,6 +68,18 @@ def _field_names() -> frozenset[str]:
     for d in schema.get("$defs", {}).values():
         names.update(d.get("properties", {}))
     return frozenset(names)
+
+
+def _typos_outside_settings(data: Mapping[str, Any]) -> list[Problem]:
+    """:func:`distribution_typos` of the scene part and of the values of ``template.vars``
+    (the ``template`` section's own keys and the variable names are not distributions)."""
+    out = distribution_typos({k: v for k, v in data.items() if k != "template"})
+    settings = data.get("template")
+    variables = settings.get("vars") if isinstance(settings, Mapping) else None
+    if isinstance(variables, Mapping):
+        for name, value in variables.items():
+            out += distribution_typos(value, f"template.vars.{name}")
+    return out
 
 
 def distribution_typos(data: Any, path: str = "") -> list[Problem]:
@@ -130,8 +143,20 @@ def _scene_problems(data: Mapping[str, Any], source: str, base_dir: Path,
             path = origins[loc[1]] + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc[2:])
         else:
             path = p.path
-        out.append(_placed(Problem(path, p.message), data, positions))
+        message = p.message
+        if uses_template_features(_node(data, parse_loc(path))):
+            message += " (a value drawn for this check from the template's distribution)"
+        out.append(_placed(Problem(path, message), data, positions))
     return out
+
+
+def _node(data: Any, loc: tuple) -> Any:
+    for key in loc:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _stand_in(kind: str, arg: Any) -> Any:
