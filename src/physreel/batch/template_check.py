@@ -25,6 +25,7 @@ import numpy as np
 from physreel.batch.template_syntax import (
     DEFAULT_NAMES,
     DISTRIBUTIONS,
+    _line,
     check_template,
     dist_kind,
     is_block,
@@ -109,7 +110,7 @@ def distribution_typos(data: Any, path: str = "") -> list[Problem]:
 def _scene_problems(data: Mapping[str, Any], source: str, base_dir: Path,
                     positions: Mapping[tuple, tuple[int, int]] | None) -> list[Problem]:
     from physreel.batch.template_resolve import Resolver
-    from physreel.scene.loader import load_scene_data, parse_loc
+    from physreel.scene.loader import load_scene_data, parse_loc, value_at
 
     class Lenient(Resolver):
         """Draws what it can; a distribution too broken to draw (its syntax problem is
@@ -144,19 +145,10 @@ def _scene_problems(data: Mapping[str, Any], source: str, base_dir: Path,
         else:
             path = p.path
         message = p.message
-        if uses_template_features(_node(data, parse_loc(path))):
+        if uses_template_features(value_at(data, parse_loc(path))):
             message += " (a value drawn for this check from the template's distribution)"
         out.append(_placed(Problem(path, message), data, positions))
     return out
-
-
-def _node(data: Any, loc: tuple) -> Any:
-    for key in loc:
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def _stand_in(kind: str, arg: Any) -> Any:
@@ -230,17 +222,6 @@ def _line_at(data: Any, loc: tuple) -> int | None:
         except (KeyError, IndexError, TypeError):
             return None
     return _line(node, loc[-1]) if loc else None
-
-
-def _line(container: Any, key: Any) -> int | None:
-    lc = getattr(container, "lc", None)
-    if lc is None:
-        return None
-    try:
-        pos = lc.key(key) if isinstance(container, Mapping) else lc.item(key)
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return None
-    return pos[0] + 1 if pos else None
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -169,7 +169,7 @@ def _problems_from_validation(err: ValidationError, data: Any, positions: Positi
             elif allowed:
                 msg += f"; allowed fields here: {', '.join(allowed)}"
         elif kind == "missing" and loc and isinstance(loc[-1], int):  # a too short [x, y, z]
-            given = _value_at(data, loc[:-1])
+            given = value_at(data, loc[:-1])
             n = len(given) if isinstance(given, list) else 0
             loc = loc[:-1]
             msg = f"expected more values (got {n}: {_short(given)}); give every component, e.g. [x, y, z]"
@@ -198,7 +198,8 @@ def _problems_from_validation(err: ValidationError, data: Any, positions: Positi
     return problems
 
 
-def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+def value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The value at ``loc`` in plain data (None when there is none)."""
     for key in loc:
         try:
             data = data[key]
