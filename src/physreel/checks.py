@@ -84,11 +84,17 @@ def start_overlaps(assembly: Assembly, *, tolerance: float = OVERLAP_TOLERANCE) 
     -------
     list of Overlap, deepest first
     """
+    from .physics.controllers import controllers_for
     from .physics.world import World
 
     joined = {frozenset((j.a, j.b)) for j in assembly.scene.joints if j.b is not None}
     deepest: dict[tuple[str, str | None], tuple[float, np.ndarray]] = {}
     with World(assembly) as world:
+        # the state the first step starts from: joints, ropes and attachments tied, with the
+        # collisions they switch off (a rope's end inside the object it holds is no overlap)
+        world.controllers = controllers_for(assembly.scene)
+        for ctl in world.controllers:
+            ctl.setup(world)
         p, c = world.p, world.client
         owner = {b.body_id: _owner(assembly, b.name) for b in world.bodies}
         p.performCollisionDetection(physicsClientId=c)
@@ -160,8 +166,11 @@ def _round_away(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 def overlap_warning(assembly: Assembly, o: Overlap) -> str:
     fix = "[" + ", ".join(f"{v + 0.0:g}" for v in o.fix) + "]"
     depth = f"{o.depth * 100:.1f} cm" if o.depth >= 0.01 else f"{o.depth * 1000:.1f} mm"
-    return (f"{label(assembly, o.a)} starts {depth} inside {_short_label(assembly, o.b)}; the physics "
-            f"engine will push them apart at t = 0 (they jump). Move '{o.a}' to position: {fix}")
+    head = (f"{label(assembly, o.a)} starts {depth} inside {_short_label(assembly, o.b)}; the physics "
+            "engine will push them apart at t = 0 (they jump).")
+    if assembly.objects[o.a].kind != "rigid":  # a rope or a person is not placed by 'position'
+        return f"{head} Move them apart"
+    return f"{head} Move '{o.a}' to position: {fix}"
 
 
 # ------------------------------------------------------------------------------ views at t = 0

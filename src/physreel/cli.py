@@ -167,17 +167,18 @@ def simulate(scene: Path, resolution: str | None, fps: int | None, duration: flo
         events = record.metadata["events"]
         parents = {n: o.get("parent") for n, o in record.metadata["objects"].items() if o.get("parent")}
         rows = timeline(events, parents)
-        steps = sc.num_frames and (sc.num_frames - 1) * (sc.physics.rate // sc.fps)
+        per_frame = int((traj.physics or {}).get("steps_per_frame", sc.physics.rate // sc.fps))
+        steps = (sc.num_frames - 1) * per_frame  # substeps included (the physics may choose them)
         kinds = _count(e["type"] for e in events)
         con.info(f"{scene}: {sc.duration:g} s ({sc.num_frames} frames at {sc.fps} fps, {steps} physics steps "
-                 f"at {sc.physics.rate} Hz) simulated in {seconds:.2f} s")
+                 f"at {per_frame * sc.fps} Hz) simulated in {seconds:.2f} s")
         con.info(format_timeline(rows))
         con.info(("events: " + ", ".join(f"{n} {k}" for k, n in kinds.items())) if kinds else "events: none")
         cams = {name: cam.get("in_view_at_start", []) for name, cam in record.metadata["cameras"].items()}
         for name, seen in cams.items():
             con.detail(f"camera '{name}' sees at t = 0: {', '.join(seen) or 'nothing that moves'}")
         con.result({"ok": True, "scene": str(scene), "duration": sc.duration, "fps": sc.fps,
-                    "frames": sc.num_frames, "physics_rate": sc.physics.rate, "simulate_seconds": round(seconds, 3),
+                    "frames": sc.num_frames, "physics": traj.physics, "simulate_seconds": round(seconds, 3),
                     "events": events, "timeline": rows, "in_view_at_start": cams})
 
     run(body)

@@ -147,6 +147,9 @@ def run(fn: Callable[[], None], *, interrupted: Callable[[], str] | None = None)
     except KeyboardInterrupt:
         text = interrupted() if interrupted is not None else "interrupted; no output was left behind"
         _fail(con, text, 130, prefix="")
+    except BrokenPipeError:  # `physreel simulate ... | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(141)
     except OSError as e:
         text, code = os_error_text(e)
         _fail(con, text, code)
