@@ -385,7 +385,7 @@ objects:
     path = write_template(tmp_path, text)
     problems = validate_template(load_template(path).data, str(path))
     assert [p.path for p in problems] == ["objects[0].shape.radius"]
-    assert "seed 0" in problems[0].message
+    assert "a value drawn for this check" in problems[0].message and problems[0].line == 11
 
 
 def test_shipped_templates_validate_and_resolve():

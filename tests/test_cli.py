@@ -77,7 +77,7 @@ def test_mesh_file_that_is_not_a_mesh_gives_exit_2_and_no_output(tmp_path):
     res = CliRunner().invoke(main, ["render", str(path), "-o", str(out), "--resolution", "32x24", "--duration", "0.1"])
     assert res.exit_code == 2, res.output
     assert "junk.obj" in res.output and "Traceback" not in res.output
-    assert f"{path}: objects[0].shape.file ('a')" in res.output
+    assert f"{path}:3: objects[0].shape.file ('a')" in res.output
     assert not out.exists()
 
 
@@ -145,6 +145,9 @@ def test_missing_texture_renders_with_one_warning(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(main, ["render", str(path), "-o", str(out), "--resolution", "48x32", "--duration", "0.1"])
     assert res.exit_code == 0, res.output
-    assert res.output.count("warning: texture 'fuze uv.jpg' not found") == 1
+    # once, naming the object and its file, on screen and in the metadata
+    assert res.output.count("texture 'fuze uv.jpg' not found") == 1
+    assert "warning: objects[0] 'bottle' (" in res.output and "fuze.obj): texture 'fuze uv.jpg'" in res.output
     meta = json.loads((out / "metadata.json").read_text())
-    assert len(meta["warnings"]) == 1 and "fuze uv.jpg" in meta["warnings"][0]
+    assert len(meta["warnings"]) == 1 and meta["warnings"][0].startswith("objects[0] 'bottle' (")
+    assert "fuze uv.jpg" in meta["warnings"][0]

@@ -182,10 +182,11 @@ def test_unknown_names_raise_argument_error_with_did_you_mean(call, message):
 
 def test_scene_files_accept_aliases_and_report_unknown_names_with_line_and_hint(tmp_path):
     p = tmp_path / "s.yaml"
-    p.write_text("name: t\nrender:\n  passes: [rgb, seg, normal]\n  control: [segmentation, all]\n")
+    ball = "objects: [{name: b, shape: {type: sphere, radius: 0.1}}]\n"  # a scene file films something
+    p.write_text("name: t\nrender:\n  passes: [rgb, seg, normal]\n  control: [segmentation, all]\n" + ball)
     sc = physreel.load_scene(p)
     assert sc.render.passes == ["rgb", "segmentation", "normals"] and sc.render.control == CONTROLS.names
-    p.write_text("name: t\nrender:\n  passes: [rgb, flow_foward]\n  control: [edge]\n")
+    p.write_text("name: t\nrender:\n  passes: [rgb, flow_foward]\n  control: [edge]\n" + ball)
     with pytest.raises(SceneError) as e:
         physreel.load_scene(p)
     text = str(e.value)

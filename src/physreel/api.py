@@ -35,11 +35,13 @@ def with_overrides(scene: Scene, **overrides: Any) -> Scene:
     upd = {k: v for k, v in overrides.items() if v is not None}
     if not upd:
         return scene
-    data = scene.model_dump(mode="json")
+    # only what the scene sets: a value it leaves to a default (physics.rate follows fps) is
+    # derived again from the new values
+    data = scene.model_dump(mode="json", exclude_unset=True)
     data.update(upd)
     from .scene.loader import load_scene_data
 
-    return load_scene_data(data, source=scene.source or "<scene>")
+    return load_scene_data(data, source=scene.source or "<scene>", positions=scene._positions)
 
 
 def build(scene: SceneLike) -> Assembly:
@@ -103,8 +105,10 @@ def _stream(assembly: Assembly, cam, passes: list[str], trajectory: Trajectory |
     from .rendering.passes import render_passes
     from .rendering.stream import camera_views, open_renderer
 
-    sc = assembly.scene
     traj = trajectory if trajectory is not None else _simulate(assembly)
+    assembly = framed(assembly, traj)
+    sc = assembly.scene
+    cam = next(c for c in sc.cameras if c.name == cam.name)
     w, h = sc.resolution
     with open_renderer(assembly, traj, w, h) as renderer:
         views = camera_views(sc, cam, traj, w, h)
@@ -123,6 +127,7 @@ def write(
     flo: bool | None = None,
     overwrite: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    record=None,
 ):
     """Build, simulate (unless ``trajectory`` is given) and render a scene into folder ``out``.
 
@@ -142,11 +147,14 @@ def write(
     flo : also write flow as Middlebury ``.flo`` files (default: the scene's ``render.flo``)
     overwrite : replace ``out`` whatever it holds
     progress : called as ``progress(stage, done, total)`` with stage ``simulate`` or ``render``
+    record : the :class:`~physreel.outputs.writer.SimulationRecord` of ``trajectory``, when the
+        caller made it already (e.g. to show its warnings before rendering)
 
     Returns
     -------
     RenderResult
     """
+    from .checks import checked
     from .outputs.writer import check_output_folder, write_render
     from .physics.simulate import simulate as _simulate
 
@@ -154,12 +162,28 @@ def write(
     sc = assembly.scene
     passes, controls = resolve_outputs(sc, passes, controls)
     check_output_folder(Path(out), overwrite=overwrite)
+    assembly = checked(assembly)
     if trajectory is None:
         trajectory = _simulate(assembly, progress=(lambda d, t: progress("simulate", d, t)) if progress else None)
     else:
         check_trajectory(assembly, trajectory)
+    assembly = framed(assembly, trajectory)
     return write_render(assembly, trajectory, out, passes=passes, controls=controls, frames_png=frames_png,
-                        flo=sc.render.flo if flo is None else flo, overwrite=overwrite, progress=progress)
+                        flo=sc.render.flo if flo is None else flo, overwrite=overwrite, progress=progress,
+                        record=record)
+
+
+def framed(assembly: Assembly, trajectory: Trajectory) -> Assembly:
+    """``assembly`` with its ``look_at: auto`` cameras aimed (:mod:`physreel.framing`) and any
+    camera that still sees nothing moving at t = 0 in its warnings."""
+    from .checks import view_problems, with_warnings
+    from .framing import frame_cameras
+
+    auto = [c.name for c in assembly.scene.cameras if isinstance(c.look_at, str)]
+    if not auto:
+        return assembly
+    out = frame_cameras(assembly, trajectory)
+    return with_warnings(out, view_problems(out, trajectory, cameras=auto))
 
 
 def resolve_outputs(scene: Scene, passes: Sequence[str] | None, controls: Sequence[str] | None

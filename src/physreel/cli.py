@@ -1,19 +1,19 @@
 """The command line: parse arguments, call the library, map errors to exit codes.
 
-Exit codes: 0 success, 2 bad input (scene, asset, argument), 1 runtime failure.
+Exit codes: 0 success, 2 bad input (scene, asset, argument), 1 runtime failure, 130 Ctrl-C.
+Output: the summary on stdout, warnings and progress on stderr; ``-q`` errors only, ``-v`` the
+detail of every stage, ``--json`` one JSON document on stdout (see :mod:`physreel.cli_output`).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import sys
 from pathlib import Path
 
 import click
 
-from .errors import InputError, PhysreelError
+from .cli_output import Console, Progress, console, run
+from .errors import ArgumentError, InputError, SceneError
 
 
 def _resolution(value: str | None) -> tuple[int, int] | None:
@@ -41,18 +41,35 @@ class _RegistryOption(click.Option):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only (no summary, warnings or progress).")
+@click.option("-v", "--verbose", is_flag=True, help="Also print each stage and its time.")
 @click.version_option(package_name="physreel")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """physreel: physically simulated video with exact ground truth."""
+    ctx.obj = Console(quiet=quiet, verbose=verbose and not quiet)
+
+
+_json_option = click.option("--json", "as_json", is_flag=True,
+                            help="Print one JSON document on stdout (what was made, warnings, timings).")
+
+
+def _scene_options(fn):
+    """The options every command that simulates a scene shares (they override the scene)."""
+    for opt in reversed([
+        click.option("--resolution", help="WIDTHxHEIGHT, e.g. 640x480 (overrides the scene)."),
+        click.option("--fps", type=click.IntRange(1, 240), help="Frames per second (overrides the scene)."),
+        click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Seconds (overrides the scene)."),
+        click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the scene)."),
+    ]):
+        fn = opt(fn)
+    return fn
 
 
 @main.command()
 @click.argument("scene", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default renders/<scene name>).")
-@click.option("--resolution", help="WIDTHxHEIGHT, e.g. 640x480 (overrides the scene).")
-@click.option("--fps", type=click.IntRange(1, 240), help="Frames per second (overrides the scene).")
-@click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Seconds (overrides the scene).")
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the scene).")
+@_scene_options
 @click.option("--passes", cls=_RegistryOption, kind="pass")
 @click.option("--control", cls=_RegistryOption, kind="control")
 @click.option("--preset", type=click.Choice(["animatediff", "svd", "cogvideox", "wan"]),
@@ -60,89 +77,177 @@ def main() -> None:
 @click.option("--flo", is_flag=True, help="Also write optical flow as Middlebury .flo files.")
 @click.option("--frames-png", is_flag=True, help="Also write every RGB frame as a PNG.")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder even if it is not a physreel render.")
+@click.option("--open", "open_", is_flag=True, help="Open the HTML preview of the render when it is done.")
+@_json_option
 def render(scene: Path, out: Path | None, resolution: str | None, fps: int | None, duration: float | None,
            seed: int | None, passes: str | None, control: str | None, preset: str | None, flo: bool,
-           frames_png: bool, overwrite: bool) -> None:
+           frames_png: bool, overwrite: bool, open_: bool, as_json: bool) -> None:
     """Simulate SCENE and render it to video (and ground truth)."""
-    from .api import with_overrides, write
-    from .scene.loader import load_scene
-
+    con = console()
+    con.json = as_json
     res = _resolution(resolution)
 
-    def run() -> None:
-        sc = load_scene(scene)
-        if preset:
-            from .scene.presets import preset_overrides
+    def body() -> None:
+        from . import api, checks
+        from .outputs.writer import check_output_folder, record_simulation
 
-            sc = with_overrides(sc, **preset_overrides(preset, fps or sc.fps))
-        sc = with_overrides(sc, resolution=list(res) if res else None, fps=fps, duration=duration, seed=seed)
-        if preset and duration is None:
-            from .scene.presets import PRESETS
-
-            sc = with_overrides(sc, duration=PRESETS[preset].frames / sc.fps)
-        settings = sc.render.model_dump(mode="json")
-        if passes:
-            settings["passes"] = _names("--passes", passes)
-        if control:
-            settings["control"] = _names("--control", control)
-        if flo:
-            settings["flo"] = True
-        sc = with_overrides(sc, render=settings)
+        sc = _scene_with_flags(scene, res, fps, duration, seed, preset)
+        for flag, key, value in (("--passes", "passes", passes), ("--control", "control", control),
+                                 ("--flo", "flo", flo or None)):
+            if value:
+                new = _names(flag, value) if isinstance(value, str) else value
+                settings = {**sc.render.model_dump(mode="json"), key: new}
+                sc = _override(sc, flag, value if isinstance(value, str) else "", render=settings)
         target = out if out is not None else Path("renders") / sc.name
-        with _Progress() as prog:
-            result = write(sc, target, frames_png=frames_png, overwrite=overwrite, progress=prog.update)
+        api.resolve_outputs(sc, None, None)
+        check_output_folder(target, overwrite=overwrite)  # before anything is simulated
+        con.detail(f"loaded {scene}: {len(sc.objects)} objects, {len(sc.cameras)} camera(s), "
+                   f"{sc.num_frames} frames at {sc.fps} fps, physics at {sc.physics.rate} Hz")
+        assembly = checks.checked(api.build(sc))
+        for w in assembly.warnings:
+            con.warn(w)
+        with Progress(con) as prog:
+            traj = api.simulate(assembly, progress=lambda d, t: prog.update("simulate", d, t))
+            prog.close()
+            con.detail(f"simulated: {len(traj.events)} events, {len(traj.names)} bodies")
+            assembly = api.framed(assembly, traj)
+            record = record_simulation(assembly, traj)
+            for w in record.metadata["warnings"]:  # what only the simulation shows, before rendering
+                con.warn(w)
+            result = api.write(assembly, target, trajectory=traj, frames_png=frames_png,
+                               overwrite=overwrite, progress=prog.update, record=record)
         for w in result.warnings:
-            click.echo(f"warning: {w}", err=True)
+            con.warn(w)
         videos = ", ".join(str(v) for v in result.videos) or str(result.out)
-        click.echo(f"{videos}: {result.num_frames} frames ({sc.duration:g} s at {sc.fps} fps, "
-                   f"{sc.resolution[0]}x{sc.resolution[1]}) rendered in {result.seconds:.1f} s "
-                   f"({result.fps:.1f} frames/s)")
+        con.info(f"{videos}: {result.num_frames} frames ({sc.duration:g} s at {sc.fps} fps, "
+                 f"{sc.resolution[0]}x{sc.resolution[1]}) rendered in {result.seconds:.1f} s "
+                 f"({result.fps:.1f} frames/s)")
+        preview = result.out / "preview.html"
+        con.result({"ok": True, "out": str(result.out), "videos": [str(v) for v in result.videos],
+                    "preview": str(preview) if preview.is_file() else None, "frames": result.num_frames,
+                    "fps": sc.fps, "resolution": list(sc.resolution), "cameras": [c.name for c in sc.cameras],
+                    "render_seconds": round(result.seconds, 3), "frames_per_second": round(result.fps, 3)})
+        if open_:
+            _open(preview)
 
-    _run(run)
+    run(body)
+
+
+@main.command()
+@click.argument("scene", type=click.Path(dir_okay=False, path_type=Path))
+@_scene_options
+@_json_option
+def simulate(scene: Path, resolution: str | None, fps: int | None, duration: float | None, seed: int | None,
+             as_json: bool) -> None:
+    """Simulate SCENE without rendering and print what happens when (impacts, breaks, rests,
+    objects entering and leaving each camera's view): the quickest check of a setup."""
+    con = console()
+    con.json = as_json
+    res = _resolution(resolution)
+
+    def body() -> None:
+        import time
+
+        from . import api, checks
+        from .outputs.timeline import format_timeline, timeline
+        from .outputs.writer import record_simulation
+
+        sc = _scene_with_flags(scene, res, fps, duration, seed, None)
+        assembly = checks.checked(api.build(sc))
+        for w in assembly.warnings:
+            con.warn(w)
+        t0 = time.perf_counter()
+        with Progress(con) as prog:
+            traj = api.simulate(assembly, progress=lambda d, t: prog.update("simulate", d, t))
+        seconds = time.perf_counter() - t0
+        assembly = api.framed(assembly, traj)
+        record = record_simulation(assembly, traj)
+        for w in record.metadata["warnings"]:
+            con.warn(w)
+        events = record.metadata["events"]
+        parents = {n: o.get("parent") for n, o in record.metadata["objects"].items() if o.get("parent")}
+        rows = timeline(events, parents)
+        per_frame = int((traj.physics or {}).get("steps_per_frame", sc.physics.rate // sc.fps))
+        steps = (sc.num_frames - 1) * per_frame  # substeps included (the physics may choose them)
+        kinds = _count(e["type"] for e in events)
+        con.info(f"{scene}: {sc.duration:g} s ({sc.num_frames} frames at {sc.fps} fps, {steps} physics steps "
+                 f"at {per_frame * sc.fps} Hz) simulated in {seconds:.2f} s")
+        con.info(format_timeline(rows))
+        con.info(("events: " + ", ".join(f"{n} {k}" for k, n in kinds.items())) if kinds else "events: none")
+        cams = {name: cam.get("in_view_at_start", []) for name, cam in record.metadata["cameras"].items()}
+        for name, seen in cams.items():
+            con.detail(f"camera '{name}' sees at t = 0: {', '.join(seen) or 'nothing that moves'}")
+        con.result({"ok": True, "scene": str(scene), "duration": sc.duration, "fps": sc.fps,
+                    "frames": sc.num_frames, "physics": traj.physics, "simulate_seconds": round(seconds, 3),
+                    "events": events, "timeline": rows, "in_view_at_start": cams})
+
+    run(body)
+
+
+def _count(items) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for it in items:
+        out[it] = out.get(it, 0) + 1
+    return out
 
 
 @main.command()
 @click.argument("scenes", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def validate(scenes: tuple[Path, ...]) -> None:
-    """Check scene files (and batch templates); print every error of every file."""
-    from .scene.loader import load_scene
+@_json_option
+def validate(scenes: tuple[Path, ...], as_json: bool) -> None:
+    """Check scene files and batch templates: every field, every mesh and texture they use
+    (each file opened once), and what a render would warn about.  Prints each file's result in
+    order; exits 2 if any file has an error."""
+    con = console()
+    con.json = as_json
 
-    def run() -> None:
-        failed = []
+    def body() -> None:
+        from .validation import validate_file
+
+        results = []
         for path in scenes:
-            try:
-                _validate_one(path, load_scene)
-                click.echo(f"{path}: ok")
-            except InputError as e:
-                failed.append(e)
+            r = validate_file(path)
+            results.append(r)
+            if r.error is None:
+                con.info(f"{path}: ok" + (" (template)" if r.kind == "template" else ""))
+                for w in r.warnings:
+                    if not con.quiet and not con.json:
+                        click.echo(f"  warning: {w}", err=True)
+            else:
+                click.echo(r.error, err=True)
+        failed = [r for r in results if r.error is not None]
+        con.result({"ok": not failed, "files": [r.to_json() for r in results]})
         if failed:
-            raise _Many(failed)
+            raise _Failed(f"{len(failed)} of {len(results)} file{'s' if len(results) != 1 else ''} "
+                          f"{'have' if len(failed) != 1 else 'has'} errors (listed above)")
 
-    _run(run)
+    run(body)
 
 
-def _validate_one(path: Path, load_scene) -> None:
-    from .batch.templates import is_template, validate_template_file
-
-    if is_template(path):
-        validate_template_file(path)
-    else:
-        load_scene(path)
+class _Failed(InputError):
+    """Bad input whose details were printed already."""
 
 
 @main.command()
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
-def schema(out: Path | None) -> None:
-    """Print the JSON Schema of the scene format."""
-    from .scene.models import Scene
+@click.option("--template", is_flag=True, help="The schema of batch templates instead (scenes whose values may be distributions).")
+def schema(out: Path | None, template: bool) -> None:
+    """Print the JSON Schema of the scene format (for editors and language models)."""
+    import json
 
-    text = json.dumps(Scene.model_json_schema(), indent=2)
-    if out:
-        out.write_text(text + "\n", encoding="utf-8")
-    else:
-        click.echo(text)
+    from .scene.schema import scene_schema, template_schema
+
+    def body() -> None:
+        text = json.dumps(template_schema() if template else scene_schema(), indent=2)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+
+    run(body)
 
 
+# ------------------------------------------------------------------------------ helpers
 def _names(flag: str, text: str) -> list[str]:
     """The pass (``--passes``) or control (``--control``) names of ``text``, checked now so
     that a misspelt name blames the flag, not the scene file."""
@@ -155,64 +260,63 @@ def _names(flag: str, text: str) -> list[str]:
         raise ArgumentError(f"{flag}: {e}") from None
 
 
-class _Many(InputError):
-    def __init__(self, errors: list[InputError]):
-        super().__init__("\n".join(str(e) for e in errors))
+def _scene_with_flags(path: Path, res, fps, duration, seed, preset):
+    """The scene at ``path`` with the command-line overrides applied one by one, so that an
+    error they cause blames the flag, not the scene file."""
+    from .api import with_overrides
+    from .scene.loader import load_scene
+
+    sc = load_scene(path)
+    if preset:
+        from .scene.presets import PRESETS, preset_overrides
+
+        values = preset_overrides(preset, fps or sc.fps)
+        if duration is None:
+            values["duration"] = PRESETS[preset].frames / values["fps"]
+        sc = _override(sc, "--preset", preset, **values)
+    if res:
+        sc = _override(sc, "--resolution", f"{res[0]}x{res[1]}", resolution=list(res))
+    if fps is not None:
+        sc = _override(sc, "--fps", str(fps), fps=fps)
+        if preset and duration is None:
+            from .scene.presets import PRESETS
+
+            sc = with_overrides(sc, duration=PRESETS[preset].frames / fps)
+    if duration is not None:
+        sc = _override(sc, "--duration", f"{duration:g}", duration=duration)
+    if seed is not None:
+        sc = _override(sc, "--seed", str(seed), seed=seed)
+    return sc
 
 
-class _Progress:
-    """A progress bar on stderr when it is a terminal; silent otherwise."""
+def _override(sc, flag: str, value: str, **values):
+    from .api import with_overrides
+    from .scene.loader import parse_loc
 
-    def __init__(self) -> None:
-        self.bar = None
-        self.stage = None
-        self.enabled = sys.stderr.isatty()
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if stage != self.stage:
-            if self.bar is not None:
-                self.bar.__exit__(None, None, None)
-            self.bar = click.progressbar(length=total, label=f"{stage:<9}", file=sys.stderr, show_pos=True, show_eta=True)
-            self.bar.__enter__()
-            self.stage = stage
-            self.last = 0
-        self.bar.update(done - self.last)
-        self.last = done
-
-
-def _run(fn) -> None:
-    """Call ``fn``; turn errors into one readable block and the exit code of their class
-    (:attr:`PhysreelError.exit_code`: 2 bad input, 1 runtime failure).  Set PHYSREEL_DEBUG=1 to
-    see the traceback of an unexpected error."""
     try:
-        fn()
-    except PhysreelError as e:
-        text = str(e)
-        click.echo(text if "\n" in text else f"error: {text}", err=True)
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted; no output was left behind", err=True)
-        sys.exit(130)
-    except OSError as e:
-        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
-        click.echo(f"error: {e.strerror or e}{where}", err=True)
-        sys.exit(1)
-    except Exception as e:  # noqa: BLE001 - never a traceback on the terminal
-        if os.environ.get("PHYSREEL_DEBUG"):
-            raise
-        click.echo(f"error: internal error: {type(e).__name__}: {e}\n"
-                   "  this is a bug in physreel; run again with PHYSREEL_DEBUG=1 for the traceback "
-                   "and report it", err=True)
-        sys.exit(1)
+        return with_overrides(sc, **values)
+    except SceneError as e:
+        def where(p) -> str:
+            if p.path.split(".")[0].split("[")[0] in values:  # the flag's own value
+                return p.message
+            at = sc.where(*parse_loc(p.path)).rstrip(": ")  # a value of the scene file it clashes with
+            return f"{p.path}{f' (set at {at})' if at else ''}: {p.message}"
+
+        raise ArgumentError(f"{flag} {value}: " + "; ".join(where(p) for p in e.problems)) from None
+
+
+def _open(path: Path) -> None:
+    """Open a file in the desktop's browser (no-op, with a note, where there is none)."""
+    import webbrowser
+
+    if not path.is_file():
+        console().warn(f"there is no preview to open ({path} was not written)")
+        return
+    if not webbrowser.open(path.resolve().as_uri()):
+        console().warn(f"no browser to open {path}; open it by hand")
+
+
+_run = run  # the name other command modules use (physreel.cli_stylize)
 
 
 def _register_commands() -> None:

@@ -8,7 +8,6 @@ other PhysreelError), as in the main CLI; the library functions raise them as us
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,20 +15,23 @@ from pathlib import Path
 
 import click
 
-from physreel.errors import ArgumentError, InputError, PhysreelError
+from physreel.cli_output import run
+from physreel.errors import ArgumentError
 
 
 @contextmanager
 def _exit_codes() -> Iterator[None]:
-    """Turn physreel errors into a message on stderr and exit code 2 (input) or 1."""
+    """Turn any failure into one readable block and its exit code, as every command does
+    (:func:`physreel.cli_output.run`: 2 bad input, 1 runtime failure, no traceback)."""
     try:
         yield
-    except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except PhysreelError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - handed to the one place that maps failures
+        failure = exc
+
+        def again() -> None:
+            raise failure
+
+        run(again)
 
 
 @click.group("assets")

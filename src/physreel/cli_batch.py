@@ -12,14 +12,14 @@ from pathlib import Path
 
 import click
 
-from physreel.errors import InputError, PhysreelError
+from physreel.cli_output import console, run
+from physreel.errors import PhysreelError
 
 __all__ = ["batch", "export", "export_cmd"]
 
 
-def _fail(exc: PhysreelError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(2 if isinstance(exc, InputError) else 1)
+class _SamplesFailed(PhysreelError):
+    """The batch finished, but some samples failed (exit 1)."""
 
 
 def _passes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -119,6 +119,7 @@ def _fmt_eta(seconds: float | None) -> str:
     help="Objects of interest that must appear in view at least once.",
 )
 @click.option("--backend", default=None, hidden=True, help="module:attribute of a batch backend (tests, plugins).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout (counts, timing, failures).")
 def batch(
     template: Path,
     count: int,
@@ -135,6 +136,7 @@ def batch(
     min_motion: float,
     visibility: str,
     backend: str | None,
+    as_json: bool,
 ) -> None:
     """Render COUNT randomized samples of TEMPLATE into a dataset folder.
 
@@ -143,7 +145,9 @@ def batch(
     """
     from physreel.batch.runner import FilterConfig, run_batch
 
-    tty = sys.stderr.isatty()
+    con = console()
+    con.json = as_json
+    tty = con.progress
     bar = None
     last_line = [-1]
 
@@ -158,13 +162,13 @@ def batch(
                 bar.__enter__()
             bar.label = label
             bar.update(p.done - bar.pos)
-        else:
+        elif not con.quiet:
             step = max(1, p.total // 20)
             if p.done == p.total or p.done // step != last_line[0]:
                 last_line[0] = p.done // step
                 click.echo(f"{p.done}/{p.total} samples ({p.failed} failed)  {label}", err=True)
 
-    try:
+    def body() -> None:
         filters = FilterConfig(
             enabled=not no_filters,
             max_speed=max_speed,
@@ -172,40 +176,52 @@ def batch(
             visibility=visibility,
             max_attempts=max_attempts,
         )
-        result = run_batch(
-            template,
-            out,
-            count,
-            workers=workers,
-            seed=seed,
-            passes=_passes(passes),
-            engine=engine,
-            address=address,
-            retries=retries,
-            filters=filters,
-            progress=progress,
-            backend=backend,
+        try:
+            result = run_batch(
+                template,
+                out,
+                count,
+                workers=workers,
+                seed=seed,
+                passes=_passes(passes),
+                engine=engine,
+                address=address,
+                retries=retries,
+                filters=filters,
+                progress=progress,
+                backend=backend,
+            )
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        rej = ", ".join(f"{k} {v}" for k, v in result.rejections.items() if v) or "none"
+        con.info(
+            f"{result.complete}/{result.total} samples complete in {out} "
+            f"({result.rendered} rendered, {result.skipped} already done, "
+            f"{len(result.failed)} failed; rejected clips: {rej}; "
+            f"{result.samples_per_minute:.1f} samples/min)"
         )
-    except PhysreelError as exc:
-        _fail(exc)
-        return
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
-    rej = ", ".join(f"{k} {v}" for k, v in result.rejections.items() if v) or "none"
-    click.echo(
-        f"{result.complete}/{result.total} samples complete in {out} "
-        f"({result.rendered} rendered, {result.skipped} already done, "
-        f"{len(result.failed)} failed; rejected clips: {rej}; "
-        f"{result.samples_per_minute:.1f} samples/min)"
-    )
-    if result.failed:
-        click.echo(
-            f"error: {len(result.failed)} sample(s) failed (see {out / 'failures.jsonl'}); "
-            "run the same command again to retry them",
-            err=True,
-        )
-        sys.exit(1)
+        con.result({"ok": not result.failed, **result.to_json(),
+                    "preview": str(out / "preview.html") if (out / "preview.html").is_file() else None})
+        if result.failed:
+            raise _SamplesFailed(
+                f"{len(result.failed)} sample(s) failed (see {out / 'failures.jsonl'}); "
+                "run the same command again to retry them"
+            )
+
+    run(body, interrupted=lambda: _interrupted(out, count))
+
+
+def _interrupted(out: Path, count: int) -> str:
+    """What Ctrl-C leaves: complete samples (kept), nothing half-written (removed)."""
+    from physreel.batch.sample import MARKER, clean_partial
+
+    samples = out / "samples"
+    if samples.is_dir():
+        clean_partial(samples)
+    done = sum(1 for k in range(count) if (samples / f"{k:06d}" / MARKER).is_file())
+    return (f"interrupted: {done} of {count} samples done; run the same command to resume "
+            "(it renders only the missing ones)")
 
 
 @click.command("export")
@@ -231,16 +247,16 @@ def batch(
     show_default=True,
     help="Samples per WebDataset shard.",
 )
-def export_cmd(directory: Path, fmt: str, dest: Path | None, shard_size: int) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace the output folder even if it is not a physreel export.")
+def export_cmd(directory: Path, fmt: str, dest: Path | None, shard_size: int, overwrite: bool) -> None:
     """Export the batch folder DIRECTORY for video-model training."""
     from physreel.batch.export import export
 
-    try:
-        path = export(directory, fmt, dest, shard_size=shard_size)
-    except PhysreelError as exc:
-        _fail(exc)
-        return
-    click.echo(f"exported {fmt} to {path}")
+    def body() -> None:
+        path = export(directory, fmt, dest, shard_size=shard_size, overwrite=overwrite)
+        console().info(f"exported {fmt} to {path}")
+
+    run(body)
 
 
 export = export_cmd  # the name physreel.cli registers

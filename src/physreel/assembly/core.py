@@ -20,6 +20,7 @@ from .. import rng as _rng
 from ..errors import AssetError
 from ..scene.materials import MaterialProps
 from ..scene.models import ObjectSpec, Scene
+from ..scene.naming import object_label
 from ..transforms import orientation
 from . import kinds
 from .materials import FIRST_OBJECT_ID, class_of, ground_material, material_preset, object_material
@@ -190,11 +191,13 @@ def build(scene: Scene, *, cache_dir: Path | None = None) -> Assembly:
         kind = kinds.kind_for_shape(spec.shape.type)
         try:
             built = kind.build(ctx, i, spec)
-        except AssetError as e:  # say which object of which scene file it came from
-            where = f"{scene.source}: " if scene.source else ""
-            raise AssetError(f"{where}objects[{i}].shape.file ('{spec.name}'): {e}") from None
+        except AssetError as e:  # say which object of which scene file (and line) it came from
+            loc = ("objects", i, "shape", "file") if spec.shape.type == "mesh" else ("objects", i)
+            field = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
+            raise AssetError(f"{scene.where(*loc)}{field} ('{spec.name}'): {e}") from None
         objects[spec.name] = built
-        warnings.extend(built.geometry.warnings)
+        label = object_label(i, spec)  # every warning names its object
+        warnings.extend(f"{label}: {w}" for w in built.geometry.warnings)
     return Assembly(scene, objects, _ground(scene), list(dict.fromkeys(warnings)))
 
 

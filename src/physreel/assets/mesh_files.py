@@ -17,6 +17,7 @@ import numpy as np
 import trimesh
 import trimesh.resolvers
 
+from physreel.assets.text_encoding import looks_binary, readable_source
 from physreel.errors import AssetError
 
 #: File suffixes physreel reads, lower case, with what they are.
@@ -183,6 +184,13 @@ def check_readable(path: Path) -> Path:
     return path
 
 
+def _reader_failure(exc: Exception) -> str:
+    """What a parser's exception means for the user."""
+    if isinstance(exc, IndexError):  # trimesh indexes vertices with the file's face indices
+        return f"a face refers to a vertex (or texture coordinate) the file does not have ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def read_mesh_file(path: Path) -> MeshFile:
     """Read a mesh file into triangle meshes with node transforms applied.
 
@@ -204,9 +212,14 @@ def read_mesh_file(path: Path) -> MeshFile:
     path = check_readable(Path(path))
     suffix = path.suffix.lower()
     kind = SUPPORTED_FORMATS[suffix]
+    if suffix == ".obj" and looks_binary(path):
+        raise AssetError(f"{path}: the file is not text, so it cannot be a {kind} mesh (another format "
+                         "renamed, or a damaged file?). Expected a valid mesh file; re-export it from the tool "
+                         "that made it")
     resolver = _RecordingResolver(str(path))
     try:
-        scene = trimesh.load_scene(str(path), resolver=resolver)
+        file_obj, file_type = readable_source(path)  # text that is not UTF-8: see text_encoding
+        scene = trimesh.load_scene(file_obj, file_type=file_type, resolver=resolver)
     except MemoryError as exc:
         raise AssetError(f"{path}: out of memory while reading the {kind} mesh") from exc
     except Exception as exc:  # parsers raise anything from ValueError to struct.error
@@ -217,7 +230,7 @@ def read_mesh_file(path: Path) -> MeshFile:
                 "referenced files in the mesh file's folder (or export a single .glb)"
             ) from exc
         raise AssetError(
-            f"{path}: could not be read as a {kind} mesh ({type(exc).__name__}: {exc}). "
+            f"{path}: could not be read as a {kind} mesh: {_reader_failure(exc)}. "
             "Expected a valid mesh file; re-export it from the tool that made it"
         ) from exc
     geoms = scene.dump(concatenate=False)

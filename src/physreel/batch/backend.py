@@ -56,12 +56,14 @@ class CoreBackend:
     """physreel's own pipeline, the same the API and the CLI use."""
 
     def simulate(self, scene: dict[str, Any], *, source: str, base_dir: Path) -> SimulatedSample:
-        from physreel.api import build, simulate
+        from physreel.api import build, framed, simulate
+        from physreel.checks import checked
         from physreel.outputs.writer import record_simulation
         from physreel.scene import load_scene_data
 
-        assembly = build(load_scene_data(scene, source=source, base_dir=Path(base_dir)))
+        assembly = checked(build(load_scene_data(scene, source=source, base_dir=Path(base_dir))), overlaps=False)
         trajectory = simulate(assembly)
+        assembly = framed(assembly, trajectory)
         record = record_simulation(assembly, trajectory)
         return SimulatedSample(scene, record.metadata, (assembly, trajectory, record))
 

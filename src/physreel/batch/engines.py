@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -27,9 +28,10 @@ def _run_local(jobs: list[_Job], workers: int, on_outcome: Callable[[SampleOutco
     crashes: Counter[int] = Counter()
     pending = list(jobs)
     while pending:
-        ex = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
+        ex = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx,
+                                 initializer=_quiet_worker)
         try:
-            futures = {ex.submit(run_sample, job): job for job in pending}
+            futures = {ex.submit(_worker_job, job): job for job in pending}
             pending = []
             for fut in as_completed(futures):
                 job = futures[fut]
@@ -44,11 +46,56 @@ def _run_local(jobs: list[_Job], workers: int, on_outcome: Callable[[SampleOutco
                     else:
                         pending.append(job)
         except BaseException:
-            # Ctrl-C or an error in the caller: drop queued samples instead of finishing them
+            # Ctrl-C or an error in the caller: drop queued samples, stop the running ones (their
+            # temporary folders are removed by the caller or the next run)
+            procs = list((getattr(ex, "_processes", None) or {}).values())  # shutdown forgets them
             ex.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(procs)
             raise
         ex.shutdown(wait=True)
         pending.sort(key=lambda j: j.k)
+
+
+_BUSY = False  # a worker is inside a sample (its temporary folder and ffmpeg need cleaning up)
+
+
+def _quiet_worker() -> None:
+    """Worker start: Ctrl-C is the parent's to handle (it terminates the workers), so a worker
+    ignores SIGINT; SIGTERM stops the sample it is making the way Ctrl-C stops a render (ffmpeg
+    finishes, the temporary folder is removed) and ends the process without a traceback.
+    pybullet is imported without its banner."""
+    import signal
+
+    from physreel._pybullet import pybullet
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_terminate)
+    pybullet()
+
+
+def _on_terminate(signum, frame) -> None:
+    if _BUSY:
+        raise KeyboardInterrupt
+    os._exit(0)
+
+
+def _worker_job(job: _Job) -> SampleOutcome:
+    global _BUSY
+    _BUSY = True
+    try:
+        return run_sample(job)
+    except KeyboardInterrupt:  # terminated by the parent: the sample cleaned up after itself
+        os._exit(130)
+    finally:
+        _BUSY = False
+
+
+def _stop_workers(procs: list) -> None:
+    """Terminate a pool's worker processes (they ignore SIGINT) and wait for them."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.join(timeout=10)
 
 
 def _run_ray(

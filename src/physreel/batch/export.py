@@ -13,7 +13,10 @@
     CogVideoX fine-tuning lists: ``DEST/prompt.txt`` and ``DEST/videos.txt`` (line ``i`` of one
     belongs to line ``i`` of the other; video paths relative to DEST) and ``DEST/videos/``.
 
-Videos are hard-linked when DEST is on the same filesystem, else copied.
+Videos are hard-linked when DEST is on the same filesystem, else copied.  The export is
+written to a temporary sibling of DEST and renamed when complete (with an ``export.json``
+that says what it is); an existing DEST is replaced only when it is an earlier export, or with
+``overwrite=True``: physreel never deletes what it did not write.
 """
 
 from __future__ import annotations
@@ -28,9 +31,16 @@ from pathlib import Path
 from physreel.batch.index import index_rows
 from physreel.errors import ArgumentError, InputError
 
-__all__ = ["FORMATS", "export"]
+__all__ = ["FORMATS", "export", "is_export_folder"]
 
 FORMATS = ("webdataset", "hf", "cogvideox")
+
+
+def is_export_folder(folder: Path) -> bool:
+    """Whether ``folder`` is an export physreel wrote (it has ``export.json``).  A folder
+    that merely looks like one (a ``videos/`` folder and a ``metadata.jsonl``) may be a
+    user's own: replacing it needs ``overwrite``."""
+    return (Path(folder) / "export.json").is_file()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -59,6 +69,7 @@ def export(
     dest: str | Path | None = None,
     *,
     shard_size: int = 1000,
+    overwrite: bool = False,
 ) -> Path:
     """Export the complete samples of a batch folder.
 
@@ -71,6 +82,8 @@ def export(
         Output folder (default ``out_dir/export/<fmt>``).
     shard_size : int
         Samples per WebDataset shard.
+    overwrite : bool
+        Replace ``dest`` even when it is not an earlier export.
 
     Returns
     -------
@@ -80,7 +93,7 @@ def export(
     Raises
     ------
     ArgumentError
-        Unknown format or bad shard size.
+        Unknown format, bad shard size, or ``dest`` is a folder physreel did not write.
     InputError
         ``out_dir`` is not a batch folder or has no complete sample.
     """
@@ -95,7 +108,17 @@ def export(
     if not rows:
         raise InputError(f"{out_dir} has no complete sample with a video to export")
     dest = Path(dest) if dest is not None else out_dir / "export" / fmt
-    dest.mkdir(parents=True, exist_ok=True)
+    from physreel.outputs.writer import atomic_folder, check_output_folder
+
+    check_output_folder(dest, overwrite=overwrite, what="physreel export", is_ours=is_export_folder)
+    with atomic_folder(dest) as tmp:
+        _write_export(out_dir, rows, tmp, fmt, shard_size)
+        (tmp / "export.json").write_text(json.dumps({"format": fmt, "samples": len(rows)}, indent=1) + "\n",
+                                         encoding="utf-8")
+    return dest
+
+
+def _write_export(out_dir: Path, rows: list[dict], dest: Path, fmt: str, shard_size: int) -> None:
     if fmt == "webdataset":
         _webdataset(out_dir, rows, dest, shard_size)
     else:
@@ -112,12 +135,9 @@ def export(
         else:
             (dest / "prompt.txt").write_text("\n".join(prompts) + "\n", encoding="utf-8")
             (dest / "videos.txt").write_text("\n".join(videos) + "\n", encoding="utf-8")
-    return dest
 
 
 def _webdataset(out_dir: Path, rows: list[dict], dest: Path, shard_size: int) -> None:
-    for old in dest.glob("shard-*.tar"):
-        old.unlink()
     for s in range(0, len(rows), shard_size):
         path = dest / f"shard-{s // shard_size:06d}.tar"
         tmp = path.with_name(path.name + ".part")

@@ -65,6 +65,7 @@ __all__ = [
     "SampleOutcome",
     "check_quality",
     "clean_partial",
+    "is_batch_folder",
     "read_marker",
     "run_batch",
     "run_sample",
@@ -142,6 +143,13 @@ class BatchResult:
         d["out_dir"] = str(self.out_dir)
         return d
 
+    def to_file(self) -> dict[str, Any]:
+        """What ``summary.json`` holds: :meth:`to_json` without absolute paths (a dataset can
+        be moved)."""
+        d = self.to_json()
+        d["out_dir"] = "."
+        return d
+
 
 # --------------------------------------------------------------------------------------------
 # the batch
@@ -151,18 +159,37 @@ def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` (batch files never hold absolute paths: a dataset moved
+    with its template keeps pointing at it)."""
+    try:
+        return Path(os.path.relpath(os.path.realpath(path), os.path.realpath(folder))).as_posix()
+    except ValueError:  # another drive (Windows)
+        return str(path)
+
+
+def is_batch_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a batch folder physreel made: it has ``batch.json`` (written first),
+    or holds nothing but the lock of a run stopped before that."""
+    folder = Path(folder)
+    if (folder / "batch.json").is_file():
+        return True
+    return all(p.name in (".lock", "batch.json.part") for p in folder.iterdir())
+
+
 def _prepare_dir(out_dir: Path, template_path: Path, seed: int, passes: Sequence[str]) -> None:
-    """Create OUT, record the batch parameters, or check them against an earlier run."""
+    """Create OUT, record the batch parameters, or check them against an earlier run.
+    ``batch.json`` is written before anything else, so that a folder with batch entries is
+    always recognised as a batch (:func:`is_batch_folder`)."""
     text = template_path.read_bytes()
     info = {
         "format": BATCH_FORMAT,
-        "template": str(template_path),
+        "template": _relative(template_path, out_dir),
         "template_sha256": _sha256_bytes(text),
         "seed": int(seed),
         "passes": list(passes),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "samples").mkdir(exist_ok=True)
     path = out_dir / "batch.json"
     if path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
@@ -179,9 +206,10 @@ def _prepare_dir(out_dir: Path, template_path: Path, seed: int, passes: Sequence
                     f"{old.get('seed')} and --passes {','.join(old.get('passes', []))}, "
                     "or write to another --out folder"
                 )
-        return
-    (out_dir / "template.yaml").write_bytes(text)
-    _write_text(path, json.dumps(info, indent=1) + "\n")
+    else:
+        _write_text(path, json.dumps(info, indent=1) + "\n")
+        (out_dir / "template.yaml").write_bytes(text)
+    (out_dir / "samples").mkdir(exist_ok=True)
 
 
 @contextmanager
@@ -286,6 +314,10 @@ def run_batch(
     problems = validate_template(template.data, str(template_path), base_dir=template.base_dir)
     if problems:
         raise SceneError(str(template_path), problems)
+    from physreel.outputs.writer import check_output_folder
+
+    check_output_folder(out_dir, what="physreel batch folder (no batch.json)", is_ours=is_batch_folder,
+                        can_overwrite=False)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _batch_lock(out_dir):
         _prepare_dir(out_dir, template_path, seed, passes)
@@ -377,18 +409,20 @@ def run_batch(
             seconds=seconds,
             samples_per_minute=60.0 * state["rendered"] / run_seconds if state["rendered"] else 0.0,
         )
-        summary = result.to_json() | {
+        summary = result.to_file() | {
             "seed": int(seed),
             "passes": list(passes),
             "engine": engine,
             "workers": workers,
             "filters": asdict(filters),
-            "template": str(template_path),
+            "template": _relative(template_path, out_dir),
         }
         _write_text(out_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
         if write_index:
             from physreel.batch.index import build_index, write_dataset_card
+            from physreel.outputs.preview import write_gallery
 
             build_index(out_dir)
             write_dataset_card(out_dir)
+            write_gallery(out_dir)
         return result

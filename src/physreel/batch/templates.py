@@ -303,10 +303,9 @@ def validate_template(
     base_dir: Path | None = None,
     positions: Mapping[tuple, tuple[int, int]] | None = None,
 ) -> list[Problem]:
-    """Check a template: distribution syntax, then one resolution validated as a scene.
-
-    The template is resolved once with a fixed seed and the result is passed to
-    ``physreel.scene.load_scene_data``; its problems are reported with the resolved paths.
+    """Check a template: every mistake at once, on the template's own lines, once each (see
+    :mod:`physreel.batch.template_check`), then one sample resolved and placed as a batch
+    would (random objects that cannot be placed apart are an error).
 
     Parameters
     ----------
@@ -325,26 +324,17 @@ def validate_template(
     list of Problem
         Empty when the template is valid.
     """
+    from physreel.batch.template_check import template_problems
+
     base = Path(base_dir) if base_dir is not None else Path(source).resolve().parent
-    problems = check_template(data, base_dir=base)
+    problems = template_problems(data, source, base_dir=base, positions=positions)
     if problems:
-        return [_with_position(p, positions) for p in problems] if positions else problems
+        return problems
     template = template_from_data(data, source=source, base_dir=base)
     try:
-        scene = resolve_template(template, sample_rng(_VALIDATION_SEED, 0))
+        resolve_template(template, sample_rng(_VALIDATION_SEED, 0))
     except SceneError as exc:
-        return list(exc.problems)
-    try:
-        from physreel.scene import load_scene_data
-    except ImportError:  # the core is not installed: only the template syntax is checked
-        return []
-    try:
-        load_scene_data(scene, source=source, base_dir=base)
-    except SceneError as exc:
-        return [
-            Problem(p.path, f"{p.message} (in the scene resolved with seed {_VALIDATION_SEED})")
-            for p in exc.problems
-        ]
+        return [_with_position(p, positions) for p in exc.problems] if positions else list(exc.problems)
     return []
 
 

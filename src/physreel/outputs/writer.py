@@ -12,7 +12,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from ..assembly import Assembly
 from ..errors import ArgumentError, PhysreelError, RenderError
 from ..physics.trajectory import Trajectory
 from ..rendering.stream import camera_views, open_renderer
-from ..scene.yamlio import dump
+from ..scene.yamlio import dump, relative_paths
 from .metadata import build_metadata, write_json
+from .preview import write_preview
 
 Progress = Callable[[str, int, int], None]
 
@@ -65,30 +67,33 @@ def is_render_folder(folder: Path) -> bool:
 
 
 def check_output_folder(out: Path, *, overwrite: bool = False, what: str = "physreel render",
-                        is_ours: Callable[[Path], bool] = is_render_folder) -> None:
+                        is_ours: Callable[[Path], bool] = is_render_folder, flag: str = "-o",
+                        can_overwrite: bool = True) -> None:
     """Raise :class:`ArgumentError` unless ``out`` can be written and later replaced safely.
 
     Called before anything is simulated or rendered.  ``out`` may not exist yet (its parent
     folders are created), may be an empty folder, or a folder that ``is_ours`` recognises
-    (a previous render); anything else needs ``overwrite``.
+    (a previous render); anything else needs ``overwrite`` (offered in the message only when
+    ``can_overwrite``).  ``flag`` is the option the message tells the user to change.
     """
     out = Path(out)
     resolved = out.resolve()
     if resolved == Path.cwd().resolve() or resolved.parent == resolved:
         raise ArgumentError(f"output folder '{out}' is the current or root folder, which cannot be replaced; "
-                            "choose a new folder name, e.g. -o renders/my_render")
+                            f"choose a new folder name, e.g. {flag} renders/my_render")
     for parent in [out, *out.parents]:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
                 which = "the output path" if parent == out else f"'{parent}' (a folder above it)"
-                raise ArgumentError(f"cannot write '{out}': {which} is a file, not a folder; choose another -o")
+                raise ArgumentError(f"cannot write '{out}': {which} is a file, not a folder; choose another {flag}")
             break
     if out.is_dir():
         if not os.access(out.parent, os.W_OK):
             raise ArgumentError(f"cannot write next to '{out}': no permission to write in '{out.parent}'")
         if any(out.iterdir()) and not is_ours(out) and not overwrite:
-            raise ArgumentError(f"'{out}' exists and is not a {what}; choose another -o or pass --overwrite "
-                                "(which deletes what the folder holds)")
+            fix = (f"choose another {flag} or pass --overwrite (which deletes what the folder holds)"
+                   if can_overwrite else f"choose another {flag} (physreel never writes into a folder it did not make)")
+            raise ArgumentError(f"'{out}' exists and is not a {what}; {fix}")
 
 
 def write_render(
@@ -122,24 +127,15 @@ def write_render(
     t0 = time.perf_counter()
     out = Path(out)
     check_output_folder(out, overwrite=overwrite)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-    except OSError as e:
-        raise ArgumentError(f"cannot create the output folder '{out}': {e.strerror or e}") from None
-    try:
+    record = record if record is not None else record_simulation(assembly, trajectory)
+    with atomic_folder(out) as tmp:
         n = _write(assembly, trajectory, tmp, list(passes), list(controls), frames_png, flo, progress, record)
-        _replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     seconds = time.perf_counter() - t0
     scene = assembly.scene
     n_cams = len(scene.cameras)
     return RenderResult(out, n, seconds, n * n_cams / max(seconds, 1e-9),
                         [out / c.name / "rgb.mp4" for c in scene.cameras if "rgb" in passes],
-                        list(assembly.warnings) + list(trajectory.physics.get("warnings", [])))
+                        list(record.metadata["warnings"]))
 
 
 @dataclass
@@ -172,7 +168,10 @@ def record_simulation(assembly: Assembly, trajectory: Trajectory) -> SimulationR
     meta["events"] = events
     for cam_name, start in in_view_at_start.items():
         meta["cameras"][cam_name]["in_view_at_start"] = start
-    meta["warnings"] = list(assembly.warnings) + list(trajectory.physics.get("warnings", []))
+    from ..checks import never_seen
+
+    physics_warnings = list(trajectory.physics.get("warnings", []))
+    meta["warnings"] = list(dict.fromkeys([*assembly.warnings, *physics_warnings, *never_seen(assembly, meta)]))
     return SimulationRecord(views, meta)
 
 
@@ -183,7 +182,6 @@ def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], c
     from .camera_writer import CameraWriter
 
     scene = assembly.scene
-    record = record if record is not None else record_simulation(assembly, traj)
     n = traj.num_frames
     w, h = scene.resolution
     total = n * len(scene.cameras)
@@ -203,7 +201,7 @@ def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], c
                     if progress:
                         progress("render", done, total)
                 writer.finish(stream.results)
-            except PhysreelError:
+            except (PhysreelError, KeyboardInterrupt):  # Ctrl-C: let ffmpeg finish quietly first
                 writer.abort()
                 raise
             except OSError as e:
@@ -217,8 +215,12 @@ def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], c
     meta["cameras"] = {name: {**cam, "files": sorted(p.relative_to(tmp / name).as_posix()
                                                        for p in (tmp / name).iterdir())}
                        for name, cam in record.metadata["cameras"].items()}
+    # file paths relative to the output folder (tmp is its sibling: the same relative paths),
+    # so a render or a dataset moved together with its assets renders again as is
+    meta = relative_paths(meta, tmp)
     write_json(tmp / "metadata.json", meta)
-    (tmp / "scene.yaml").write_text(dump(scene.model_dump(mode="json")), encoding="utf-8")
+    (tmp / "scene.yaml").write_text(dump(relative_paths(scene.model_dump(mode="json"), tmp)), encoding="utf-8")
+    write_preview(tmp)  # made from the files just written
     return n
 
 
@@ -236,9 +238,29 @@ def class_labels(assembly: Assembly, trajectory: Trajectory) -> list[str]:
     return out
 
 
-def _replace(tmp: Path, out: Path) -> None:
-    """Move ``tmp`` to ``out``; an old ``out`` (checked by :func:`check_output_folder`) is moved
-    aside first and deleted after."""
+@contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """A temporary sibling of ``out`` to write into; renamed to ``out`` when the block ends
+    normally (an old ``out``, checked by :func:`check_output_folder`, is replaced), removed
+    when it raises (Ctrl-C included): ``out`` appears complete or not at all."""
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+    except OSError as e:
+        raise ArgumentError(f"cannot create the output folder '{out}': {e.strerror or e}") from None
+    try:
+        yield tmp
+        replace_folder(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def replace_folder(tmp: Path, out: Path) -> None:
+    """Move the finished folder ``tmp`` to ``out``; an old ``out`` (checked by
+    :func:`check_output_folder`) is moved aside first and deleted after."""
     old = None
     if out.exists() or out.is_symlink():
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"

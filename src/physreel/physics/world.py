@@ -95,7 +95,9 @@ class World:
     """
 
     def __init__(self, assembly: Assembly):
-        import pybullet as p
+        from .._pybullet import pybullet
+
+        p = pybullet()
 
         self.p = p
         self.assembly = assembly

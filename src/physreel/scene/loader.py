@@ -56,13 +56,28 @@ def load_scene(source: str | os.PathLike | dict | Scene, *, base_dir: str | os.P
     except YamlSyntaxError as e:
         raise SceneError(str(path), [Problem("", e.message, e.line, e.column)]) from None
     if data is None:
-        data = {}
+        raise SceneError(str(path), [Problem("", "the file is empty (or holds only comments): nothing to film. "
+                                             "A scene needs at least one object, e.g.\n"
+                                             "      objects:\n        - {name: ball, shape: {type: sphere, radius: 0.1}, "
+                                             "position: [0, 0, 1]}", 1, 1)])
     base = Path(base_dir) if base_dir is not None else path.resolve().parent
-    scene = load_scene_data(data, source=str(path), base_dir=base, positions=positions)
+    nothing = isinstance(data, dict) and data.get("objects") in (None, [])
+    try:
+        scene = load_scene_data(data, source=str(path), base_dir=base, positions=positions)
+    except SceneError as e:
+        raise SceneError(str(path), _nothing_to_film(positions) + e.problems) if nothing else e from None
+    if nothing:  # a scene file must film something (a dict may be a bare floor, e.g. in a test)
+        raise SceneError(str(path), _nothing_to_film(positions))
     if "name" not in data:
         scene = scene.model_copy(update={"name": _safe_name(path.stem)})
-        object.__setattr__(scene, "__pydantic_private__", {"_source": str(path)})
     return scene
+
+
+def _nothing_to_film(positions: Positions) -> list[Problem]:
+    line, col = position_of(positions, ("objects",))
+    return [Problem("objects", "the scene has no objects: there is nothing to film. Add at least one under "
+                    "'objects:', e.g. - {name: ball, shape: {type: sphere, radius: 0.1}, position: [0, 0, 1]}",
+                    line, col)]
 
 
 def load_scene_data(
@@ -92,7 +107,7 @@ def load_scene_data(
     if problems or scene is None:
         raise SceneError(source, sorted(problems, key=lambda p: (p.line or 0, p.path)))
     scene = expand(_resolve_paths(scene, base))  # arrays and relative_to, resolved
-    object.__setattr__(scene, "__pydantic_private__", {"_source": source})
+    object.__setattr__(scene, "__pydantic_private__", {"_source": source, "_positions": dict(positions)})
     return scene
 
 
@@ -106,6 +121,15 @@ def format_loc(loc: tuple[Any, ...]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def parse_loc(path: str) -> tuple[Any, ...]:
+    """``objects[2].shape.radius`` -> ``('objects', 2, 'shape', 'radius')`` (the inverse of
+    :func:`format_loc`)."""
+    import re
+
+    return tuple(int(m.group(1)) if m.group(1) is not None else m.group(2)
+                 for m in re.finditer(r"\[(\d+)\]|([^.\[\]]+)", path))
 
 
 def _data_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -144,6 +168,11 @@ def _problems_from_validation(err: ValidationError, data: Any, positions: Positi
                 msg += f"; did you mean '{near[0]}'?"
             elif allowed:
                 msg += f"; allowed fields here: {', '.join(allowed)}"
+        elif kind == "missing" and loc and isinstance(loc[-1], int):  # a too short [x, y, z]
+            given = value_at(data, loc[:-1])
+            n = len(given) if isinstance(given, list) else 0
+            loc = loc[:-1]
+            msg = f"expected more values (got {n}: {_short(given)}); give every component, e.g. [x, y, z]"
         elif kind == "missing":
             msg = f"required field '{loc[-1]}' is missing"
         elif kind == "union_tag_invalid":
@@ -167,6 +196,16 @@ def _problems_from_validation(err: ValidationError, data: Any, positions: Positi
         line, col = position_of(positions, loc)
         problems.append(Problem(format_loc(loc), msg, line, col))
     return problems
+
+
+def value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The value at ``loc`` in plain data (None when there is none)."""
+    for key in loc:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _short(v: Any) -> str:
@@ -311,12 +350,12 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
 
     fps = data.get("fps", 24)
     physics = data.get("physics") if isinstance(data.get("physics"), dict) else {}
-    rate = physics.get("rate", 240)
+    rate = physics.get("rate")  # when not set it follows fps (models.default_physics_rate)
     if isinstance(fps, int) and isinstance(rate, int) and fps > 0 and rate > 0 and not isinstance(fps, bool):
         if rate % fps:
             good = rate - rate % fps + fps
-            loc = ("physics", "rate") if "rate" in physics else ("fps",)
-            add(loc, f"physics rate {rate} Hz is not a whole multiple of fps {fps}; each frame must be a whole number of physics steps (e.g. rate: {good})")
+            add(("physics", "rate"), f"physics rate {rate} Hz is not a whole multiple of fps {fps}; each frame "
+                f"must be a whole number of physics steps (e.g. rate: {good}, or leave 'rate' out to follow fps)")
     return problems
 
 

@@ -17,6 +17,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -40,7 +41,13 @@ def _parse_color(v: Any) -> Any:
     return parse_color(v)
 
 
-Color = Annotated[tuple[float, float, float], BeforeValidator(_parse_color)]
+_COLOR_SCHEMA = {
+    "anyOf": [
+        {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}, "minItems": 3, "maxItems": 3},
+        {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+    ],
+}
+Color = Annotated[tuple[float, float, float], BeforeValidator(_parse_color), WithJsonSchema(_COLOR_SCHEMA)]
 
 
 class Model(BaseModel):
@@ -278,13 +285,15 @@ class Camera(Model):
 
     name: Annotated[str, Field(min_length=1)] = "main"
     position: Vec3 = (0.0, -4.0, 1.5)
-    look_at: Vec3 = (0.0, 0.0, 0.5)
+    look_at: Vec3 | Literal["auto"] = (0.0, 0.0, 0.5)
     fov: Annotated[float, Field(gt=1, lt=170)] = 45.0
     up: Vec3 = (0.0, 0.0, 1.0)
     motion: list[CameraMotion] = []
 
     @model_validator(mode="after")
     def _distinct(self) -> Camera:
+        if isinstance(self.look_at, str):  # auto: aimed at what moves (physreel.framing)
+            return self
         if sum((a - b) ** 2 for a, b in zip(self.position, self.look_at, strict=True)) < 1e-12:
             raise ValueError(
                 f"camera look_at equals its position {list(self.position)}; "
@@ -350,9 +359,17 @@ class Ground(Model):
     size: PositiveFloat = 200.0
 
 
+def default_physics_rate(fps: int) -> int:
+    """The physics rate of a scene that does not set one: the smallest multiple of ``fps`` that
+    is at least 240 Hz (240 at 24, 30, 48 or 60 fps; 250 at 25 fps), so every frame is a whole
+    number of steps."""
+    return -(-240 // fps) * fps
+
+
 class Physics(Model):
     """Simulation settings. ``rate`` is the base physics step rate in Hz; it must be a whole
-    multiple of the scene's fps so that every frame is an integer number of steps.
+    multiple of the scene's fps so that every frame is an integer number of steps.  Left out,
+    it is :func:`default_physics_rate` of the scene's fps.
 
     ``substeps``: physics steps per base step; ``auto`` chooses them from the scene's sizes and
     speeds so that fast, small or thin things do not pass through each other and narrow
@@ -456,6 +473,7 @@ class Scene(Model):
     actions: list[Action] = []
 
     _source: str | None = PrivateAttr(default=None)
+    _positions: dict = PrivateAttr(default_factory=dict)
 
     @field_validator("resolution")
     @classmethod
@@ -466,10 +484,33 @@ class Scene(Model):
             )
         return v
 
+    @model_validator(mode="after")
+    def _rate_for_fps(self) -> Scene:
+        """A rate the scene does not set follows its fps (see :func:`default_physics_rate`);
+        it stays "not set", so a copy with another fps gets the rate of that fps."""
+        if "rate" in self.physics.model_fields_set:
+            return self
+        rate = default_physics_rate(self.fps)
+        if rate != self.physics.rate:
+            values = {**self.physics.__dict__, "rate": rate}
+            physics = Physics.model_construct(_fields_set=set(self.physics.model_fields_set), **values)
+            object.__setattr__(self, "physics", physics)
+        return self
+
     @property
     def source(self) -> str | None:
         """The file this scene was loaded from, if any."""
         return self._source
+
+    def where(self, *loc: str | int) -> str:
+        """``"scene.yaml:12: "`` for the line of field ``loc`` (e.g. ``"objects", 3, "shape"``)
+        in the file this scene was loaded from; ``"scene.yaml: "`` or ``""`` when unknown."""
+        if not self._source:
+            return ""
+        from .yamlio import position_of
+
+        line, _ = position_of(self._positions or {}, tuple(loc))
+        return f"{self._source}:{line}: " if line is not None and self._positions else f"{self._source}: "
 
     @property
     def num_frames(self) -> int:

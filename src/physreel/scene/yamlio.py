@@ -7,6 +7,8 @@ ruamel.yaml's round-trip loader keeps positions and never constructs arbitrary P
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -111,3 +113,25 @@ def dump(data: Any) -> str:
     buf = io.StringIO()
     yaml.dump(data, buf)
     return buf.getvalue()
+
+
+def relative_paths(data: Any, folder: str | os.PathLike) -> Any:
+    """A copy of ``data`` in which every absolute path of an existing file (mesh files,
+    textures) is written relative to ``folder``, so that a scene written into ``folder`` keeps
+    working when the folder is moved together with its assets (relative paths in a scene are
+    relative to the scene file's folder)."""
+    base = os.path.realpath(folder)
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, str) and os.path.isabs(v) and os.path.isfile(v):
+            try:
+                return Path(os.path.relpath(os.path.realpath(v), base)).as_posix()
+            except ValueError:  # another drive (Windows): keep it absolute
+                return v
+        return v
+
+    return walk(data)
