@@ -134,3 +134,18 @@ def test_bad_library_values_are_template_errors_with_lines(tmp_path):
     assert "t.yaml:4" in text and "library 'dcuk' matches no object (did you mean 'duck'?)" in text
     assert "give either 'library' or 'shape'" in text
     assert "unexpected key(s) ['postion']" in text
+
+
+def test_the_movi_like_template_mixes_library_objects_and_primitives():
+    from physreel.batch.templates import load_template, sample_scene, validate_template
+
+    path = __import__("conftest").ROOT / "scenes" / "templates" / "movi_library.yaml"
+    t = load_template(path)
+    assert validate_template(t.data, str(path)) == []
+    kinds = {"library": 0, "primitive": 0}
+    for k in range(10):
+        s = sample_scene(t, 0, k)
+        assert (s["fps"], s["duration"], s["resolution"]) == (12, 2.0, [256, 256])
+        for obj in s["objects"]:
+            kinds["library" if obj["shape"]["type"] == "mesh" else "primitive"] += 1
+    assert kinds["library"] > 10 and kinds["primitive"] > 10
