@@ -373,7 +373,7 @@ def test_the_card_describes_each_file_pattern_once_and_the_dataset(real_batch):
     assert "| `objects` | repeat block: count {\"randint\": [2, 3]}, a pool of 2 (weights 2, 1) |" in card
     assert "| `objects.pool[0].shape.radius` | uniform [0.15, 0.25] |" in card
     assert "| `cameras[0].fov` | uniform [45, 55] |" in card
-    assert "| out_of_view |" in card and "attempts were made" in card
+    assert "| out_of_view |" in card and "attempts were made" in card and "no third-party assets" in card
     assert "2 captions" in card and "vocabulary of" in card and "- batch options: --resolution 64x48 --fps 12" in card
     import imageio.v3 as iio
 

@@ -149,3 +149,17 @@ def test_the_movi_like_template_mixes_library_objects_and_primitives():
         for obj in s["objects"]:
             kinds["library" if obj["shape"]["type"] == "mesh" else "primitive"] += 1
     assert kinds["library"] > 10 and kinds["primitive"] > 10
+
+
+def test_the_dataset_card_lists_the_licence_of_every_asset_it_shows():
+    from collections import Counter
+
+    from physreel.batch.card import _asset_lines
+
+    files = Counter({str(objects()["duck"].path): 3, str(objects()["shape_007"].path): 2,
+                     str(objects()["shape_900"].path): 1, "/data/my_chair.glb": 4})
+    text = "\n".join(_asset_lines(files))
+    assert "| `duck` (physreel library, pybullet_data) | 3 | SCEA Shared Source License 1.0 |" in text
+    assert "| `shape_000 ... shape_999` (physreel library, pybullet_data) | 3 | zlib |" in text
+    assert "| `my_chair.glb` (the template's own file) | 4 | not known to physreel: state it |" in text
+    assert "no third-party assets" in "\n".join(_asset_lines(Counter()))

@@ -28,8 +28,6 @@ import numpy as np
 from physreel.batch.index import COLUMNS, complete_samples, index_rows
 
 CONTACT_SHEET = "contact_sheet.jpg"
-#: keywords of template distributions (see physreel.batch.templates)
-_DISTRIBUTIONS = ("uniform", "loguniform", "normal", "randint", "choice", "hue", "glob", "orbit", "var", "library")
 
 _SAMPLE_FILES = [
     ("metadata.json", "JSON", "", "ground truth: format_version, the resolved scene, seed, fps, num_frames, duration "
@@ -151,15 +149,16 @@ def _decode_text(entry: Mapping, f: Mapping) -> str:
 def template_distributions(data: Any, path: str = "") -> list[tuple[str, str]]:
     """``(field path, distribution)`` of every random value of a template, in document order
     (repeat blocks, their counts and pools included)."""
+    from physreel.batch.template_syntax import dist_kind, is_block
+
     out: list[tuple[str, str]] = []
     if isinstance(data, Mapping):
-        kinds = [k for k in data if k in _DISTRIBUTIONS]
-        if kinds:
-            k = kinds[0]
+        k = dist_kind(data)
+        if k is not None:
             extra = ", ".join(f"{m}: {_short(v)}" for m, v in data.items() if m != k)
             out.append((path or "(root)", f"{k} {_short(data[k])}" + (f" ({extra})" if extra else "")))
             return out
-        if "pool" in data and set(data) <= {"count", "pool", "names"}:
+        if is_block(data):
             pool = data["pool"] if isinstance(data["pool"], list) else []
             weights = [e.get("weight", 1) if isinstance(e, Mapping) and "object" in e else 1 for e in pool]
             out.append((path, f"repeat block: count {_short(data.get('count', 1))}, a pool of {len(pool)} "
@@ -194,7 +193,7 @@ def caption_vocabulary(captions: Sequence[str], top: int = 40) -> dict[str, Any]
 
 
 def _outcomes(samples: Sequence[Path]) -> dict[str, Counter]:
-    classes, materials, per_clip = Counter(), Counter(), Counter()
+    classes, materials, per_clip, meshes = Counter(), Counter(), Counter(), Counter()
     for s in samples:
         meta = _read_json(s / "metadata.json")
         objs = [o for o in (meta.get("objects") or {}).values() if isinstance(o, Mapping) and o.get("parent") is None]
@@ -202,7 +201,33 @@ def _outcomes(samples: Sequence[Path]) -> dict[str, Counter]:
         for o in objs:
             classes[str(o.get("class", "?"))] += 1
             materials[str(o.get("material_preset", o.get("material", "?")))] += 1
-    return {"classes": classes, "materials": materials, "objects_per_clip": per_clip}
+            shape = o.get("shape") if isinstance(o.get("shape"), Mapping) else {}
+            if shape.get("file"):
+                meshes[str(shape["file"])] += 1
+    return {"classes": classes, "materials": materials, "objects_per_clip": per_clip, "meshes": meshes}
+
+
+def _asset_lines(meshes: Counter) -> list[str]:
+    """The mesh files the dataset shows and their licences (library objects by name; other
+    files are the template author's to state)."""
+    from physreel.assets.library import library_entry_of
+
+    if not meshes:
+        return ["Only primitives physreel makes itself: no third-party assets.", ""]
+    lib: dict[tuple[str, str], int] = Counter()
+    own: Counter = Counter()
+    for file, n in meshes.items():
+        entry = library_entry_of(file)
+        if entry is not None:
+            group = entry.name if not entry.name.startswith("shape_") else "shape_000 ... shape_999"
+            lib[(group, entry.licence)] += n
+        else:
+            own[Path(file).name] += n
+    lines = ["| asset | objects in the dataset | licence |", "|---|---|---|"]
+    lines += [f"| `{g}` (physreel library, pybullet_data) | {n} | {lic} |" for (g, lic), n in sorted(lib.items())]
+    lines += [f"| `{f}` (the template's own file) | {n} | not known to physreel: state it |"
+              for f, n in sorted(own.items())]
+    return [*lines, ""]
 
 
 # ------------------------------------------------------------------------------ contact sheet
@@ -353,6 +378,9 @@ def _body(out_dir: Path, samples: list[Path], rows: list[dict], file_table: list
         f"- impacts per clip: mean {np.mean([r['num_impacts'] for r in rows] or [0]):.1f}; clips with a break: "
         f"{sum(1 for r in rows if r['num_breaks'])}",
         "",
+        "## Assets",
+        "",
+        *_asset_lines(outcomes["meshes"]),
         "## Quality filters",
         "",
         f"Clips are simulated, checked, and only then rendered; a rejected attempt is drawn again. {attempts} "
