@@ -74,7 +74,7 @@ def main() -> None:
         for k, v in total.most_common():
             print(f"    {v / len(samples) / 1e6:7.3f} MB  {k}")
         t = time.perf_counter()
-        dt_n, _ = batch(root / "npy", 2, 2, overrides={"storage": "npy"})
+        dt_n, _ = batch(root / "npy", 2, 2, controls=("depth",), overrides={"storage": "npy"})
         npy = [size(s) for s in sorted((root / "npy" / "samples").iterdir())]
         print(f"npy storage (the old default): {sum(npy) / len(npy) / 1e6:.1f} MB per sample, "
               f"{sum(npy) / sum(sizes[:2]):.0f}x the compact storage of the same samples")

@@ -202,3 +202,20 @@ def test_the_scene_file_chooses_the_storage_and_a_bad_value_is_a_scene_error(tmp
     with pytest.raises(ArgumentError, match="storage must be 'compact' or 'npy'"):
         physreel.write(_scene(), tmp_path / "x", storage="float")
     assert not (tmp_path / "x").exists()
+
+
+def test_render_cli_takes_the_storage(tmp_path):
+    from click.testing import CliRunner
+
+    from physreel.cli import main
+
+    scene = tmp_path / "s.json"
+    scene.write_text(json.dumps(_scene(duration=0.25)))
+    for storage, present, absent in (("npy", "depth.npy", "depth_mm"), ("compact", "depth_mm", "depth.npy")):
+        out = tmp_path / storage
+        r = CliRunner().invoke(main, ["render", str(scene), "-o", str(out), "--passes", "depth",
+                                      "--storage", storage])
+        assert r.exit_code == 0, r.output
+        assert (out / "main" / present).exists() and not (out / "main" / absent).exists()
+    r = CliRunner().invoke(main, ["render", str(scene), "-o", str(tmp_path / "x"), "--storage", "float"])
+    assert r.exit_code == 2 and not (tmp_path / "x").exists()
