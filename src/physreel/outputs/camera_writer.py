@@ -154,10 +154,11 @@ def build_manifest(clip: Clip, passes: Sequence[str], controls: Sequence[str], o
     """Every file of the camera folder: pattern, dtype, shape, units, range, polarity, decode
     rule (each pass's ``Pass.manifest``) and the controls.
 
-    Each pass's entry also gets ``storage`` (the writer's storage option), ``files`` (every
-    written storage: pattern, format, decode rule and the clip's encoding parameters), ``file``
-    (the pattern it is read back from, unless the pass names it) and ``max_error`` (how far the
-    values ``physreel.load`` returns may be from the computed ones: 0 = exact)."""
+    The manifest says which ``storage`` option wrote the folder; each pass's entry also gets
+    ``files`` (every written storage: pattern, format, decode rule and the clip's encoding
+    parameters), ``file`` (the pattern it is read back from, unless the pass names it) and
+    ``max_error`` (how far the values ``physreel.load`` returns may be from the computed ones:
+    0 = exact)."""
     m: dict = {"frames": clip.num_frames, "width": clip.width, "height": clip.height, "fps": clip.fps,
                "storage": options.get("storage", COMPACT), "passes": {}}
     for name in passes:
