@@ -231,6 +231,8 @@ def test_hf_card_has_front_matter_and_the_columns(real_batch, tmp_path):
     assert "| `depth` | `depth/KEY/{frame:05d}.png` |" in card and (dest / "contact_sheet.jpg").is_file()
     rows = [json.loads(x) for x in (dest / "metadata.jsonl").read_text().splitlines()]
     assert rows[0]["file_name"] == "videos/000000.mp4" and rows[0]["depth"] == "depth/000000"
+    assert json.loads((dest / rows[1]["metadata"]).read_text()) == \
+        json.loads((real_batch / "samples" / "000001" / "metadata.json").read_text())
 
 
 # ------------------------------------------------------------------------------ include errors
@@ -255,7 +257,11 @@ def test_include_names_are_checked_before_anything_is_written(real_batch, tmp_pa
 
 class StripesBackend:
     """Renders real videos without physics: frame t is grey level 2 t with a blue band on the
-    left tenth and a green column at the centre; the control video is the same, inverted."""
+    left tenth and a green column at the centre; the control video is the same, inverted.
+    ``videos=False`` writes placeholder bytes instead (for exports that only link files)."""
+
+    def __init__(self, videos: bool = True):
+        self.videos = videos
 
     def simulate(self, scene, *, source, base_dir):
         from physreel.batch.backend import SimulatedSample
@@ -267,12 +273,23 @@ class StripesBackend:
         return SimulatedSample(scene, meta)
 
     def render(self, sample, out, *, passes, controls=()):
-        from physreel.outputs.video import Mp4Writer
 
         out = Path(out)
         meta = sample.metadata
         (out / "main" / "control").mkdir(parents=True)
         w, h = meta["resolution"]
+        if not self.videos:
+            for p in (out / "main" / "rgb.mp4", out / "main" / "control" / "depth.mp4"):
+                p.write_bytes(f"{w}x{h} {meta['num_frames']} frames".encode())
+        else:
+            self._videos(out, meta, w, h)
+        (out / "main" / "manifest.json").write_text(json.dumps({"passes": {"rgb": {"file": "rgb.mp4"}},
+                                                                 "control": {"depth": {}}}))
+        (out / "metadata.json").write_text(json.dumps(meta))
+
+    def _videos(self, out, meta, w, h):
+        from physreel.outputs.video import Mp4Writer
+
         with Mp4Writer(out / "main" / "rgb.mp4", meta["fps"]) as a, \
                 Mp4Writer(out / "main" / "control" / "depth.mp4", meta["fps"]) as b:
             for t in range(meta["num_frames"]):
@@ -281,21 +298,18 @@ class StripesBackend:
                 f[:, w // 2 - 2 : w // 2 + 2] = [0, 255, 0]
                 a.write(f)
                 b.write(255 - f)
-        (out / "main" / "manifest.json").write_text(json.dumps({"passes": {"rgb": {"file": "rgb.mp4"}},
-                                                                 "control": {"depth": {}}}))
-        (out / "metadata.json").write_text(json.dumps(meta))
 
 
-STRIPES = f"{__name__}:STRIPES_BACKEND"
-STRIPES_BACKEND = StripesBackend()
+STRIPES_BACKEND, PLACEHOLDERS = StripesBackend(), StripesBackend(videos=False)
 
 
-def _stripes_batch(tmp_path, overrides):
+def _stripes_batch(tmp_path, overrides, videos: bool = True, count: int = 2):
     tmp_path.mkdir(parents=True, exist_ok=True)
     tpl = tmp_path / "s.yaml"
     tpl.write_text("name: stripes\nduration: 1\nfps: 24\nresolution: [64, 48]\nobjects: []\n")
     out = tmp_path / "b"
-    run_batch(tpl, out, 2, workers=0, overrides=overrides, backend=STRIPES, filters=FilterConfig(enabled=False))
+    backend = f"{__name__}:{'STRIPES_BACKEND' if videos else 'PLACEHOLDERS'}"
+    run_batch(tpl, out, count, workers=0, overrides=overrides, backend=backend, filters=FilterConfig(enabled=False))
     return out
 
 
@@ -303,13 +317,12 @@ def test_cogvideox_export_conforms_frame_rule_fps_and_size(tmp_path):
     import imageio.v3 as iio
 
     # 16 fps (a whole multiple of CogVideoX's 8), 100 frames, 960x540 (16:9, larger than 720x480)
-    out = _stripes_batch(tmp_path, {"fps": 16, "duration": 100 / 16, "resolution": [960, 540]})
+    out = _stripes_batch(tmp_path, {"fps": 16, "duration": 100 / 16, "resolution": [960, 540]}, count=1)
     dest = export(out, "cogvideox", include="control/depth")
     videos = (dest / "videos.txt").read_text().splitlines()
     controls = (dest / "control_depth.txt").read_text().splitlines()
     prompts = (dest / "prompt.txt").read_text().splitlines()
-    assert videos == ["videos/000000.mp4", "videos/000001.mp4"] and len(prompts) == 2
-    assert controls == ["control_depth/000000.mp4", "control_depth/000001.mp4"]
+    assert videos == ["videos/000000.mp4"] and len(prompts) == 1 and controls == ["control_depth/000000.mp4"]
     frames = iio.imread(dest / videos[0])
     assert frames.shape == (49, 480, 720, 3) and (49 - 1) % 8 == 0
     assert iio.immeta(dest / videos[0])["fps"] == 8
@@ -324,11 +337,11 @@ def test_cogvideox_export_conforms_frame_rule_fps_and_size(tmp_path):
     depth = iio.imread(dest / controls[0])
     assert depth.shape == (49, 480, 720, 3) and abs(depth[10, 240, 600].mean() - (255 - 40)) < 4
     info = json.loads((dest / "export.json").read_text())["conformed"]
-    assert info["frames"] == 49 and info["fps"] == 8 and info["size"] == [720, 480] and info["reencoded_videos"] == 4
+    assert info["frames"] == 49 and info["fps"] == 8 and info["size"] == [720, 480] and info["reencoded_videos"] == 2
 
 
 def test_a_preset_batch_exports_unchanged_and_others_are_refused_with_the_reason(tmp_path):
-    out = _stripes_batch(tmp_path / "ok", {"preset": "cogvideox"})
+    out = _stripes_batch(tmp_path / "ok", {"preset": "cogvideox"}, videos=False)
     dest = export(out, "cogvideox")
     assert (dest / "videos" / "000000.mp4").samefile(out / "samples" / "000000" / "main" / "rgb.mp4") or \
         (dest / "videos" / "000000.mp4").read_bytes() == (out / "samples" / "000000" / "main" / "rgb.mp4").read_bytes()
@@ -336,15 +349,16 @@ def test_a_preset_batch_exports_unchanged_and_others_are_refused_with_the_reason
                 ({"fps": 16, "duration": 2, "resolution": [720, 480]}, "32 frames at 16 fps give 16 frames at 8 fps"),
                 ({"fps": 8, "duration": 7, "resolution": [320, 240]}, "320x240 is smaller than 720x480")]
     for i, (options, reason) in enumerate(refusals):
-        out = _stripes_batch(tmp_path / str(i), options)
+        out = _stripes_batch(tmp_path / str(i), options, videos=False)
         with pytest.raises(ArgumentError) as e:
             export(out, "cogvideox")
         assert reason in str(e.value) and "--preset cogvideox" in str(e.value) and "sample 000001" in str(e.value)
         assert not (out / "export").exists()
-    out = _stripes_batch(tmp_path / "wan", {"fps": 16, "duration": 5.0625, "resolution": [832, 480]})
+    out = _stripes_batch(tmp_path / "wan", {"fps": 16, "duration": 5.0625, "resolution": [832, 480]}, videos=False)
     assert len((export(out, "wan") / "videos.txt").read_text().splitlines()) == 2
     with pytest.raises(ArgumentError, match="Wan 2.1.*81 frames \\(4N\\+1\\)"):
-        export(_stripes_batch(tmp_path / "wan2", {"fps": 16, "duration": 4, "resolution": [832, 480]}), "wan")
+        export(_stripes_batch(tmp_path / "wan2", {"fps": 16, "duration": 4, "resolution": [832, 480]}, videos=False),
+               "wan")
 
 
 # ------------------------------------------------------------------------------ the card

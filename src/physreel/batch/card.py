@@ -490,6 +490,8 @@ def write_hf_card(out_dir: Path, dest: Path, items: Sequence, *, license: str = 
             columns.append((i.name, where, f"{r.get('format', '')}; {r.get('decode', '')}; range: {r.get('range', '')}"))
     if any(not i.is_video for i in items):
         columns.append(("manifest", "manifests/KEY.json", "the camera's manifest: the decode parameters of each clip"))
+    columns.append(("metadata", "metadata/KEY.json", "the sample's metadata.json: per-frame object poses and "
+                    "velocities, events, cameras (K, world_to_camera), segmentation ids"))
     columns += [(c, "", f"index column ({t})") for c, t in COLUMNS.items() if c not in ("path", "text")]
     table = ["## Columns of `metadata.jsonl`", "",
              "`KEY` is the sample number (`000042`). Load with "

@@ -29,10 +29,11 @@ Layouts (:data:`FORMATS`):
 ``hf``
     A Hugging Face VideoFolder: ``DEST/videos/KEY.mp4``, ``DEST/control_<name>/KEY.mp4``,
     ``DEST/preview_<pass>/KEY.mp4``, ``DEST/<pass>/KEY/NNNNN.png`` (or ``DEST/<pass>/KEY.npy``
-    ...), ``DEST/manifests/KEY.json`` and ``DEST/metadata.jsonl`` with one row per sample:
-    ``file_name`` (the RGB video), ``text``, a ``<item>_file_name`` column per included video
-    (``datasets`` loads each as a Video column named ``<item>``), a ``<pass>`` column with the
-    path of the pass's frames, ``manifest``, and the index columns; plus ``README.md``, the
+    ...), ``DEST/manifests/KEY.json``, ``DEST/metadata/KEY.json`` (the sample's metadata.json)
+    and ``DEST/metadata.jsonl`` with one row per sample: ``file_name`` (the RGB video),
+    ``text``, a ``<item>_file_name`` column per included video (``datasets`` loads each as a
+    Video column named ``<item>``), a ``<pass>`` column with the path of the pass's frames,
+    ``manifest``, ``metadata``, and the index columns; plus ``README.md``, the
     dataset card with YAML front matter (license, task categories, configs).  Load with
     ``datasets.load_dataset("videofolder", data_dir=DEST)``.
 ``cogvideox``, ``wan``
@@ -322,7 +323,10 @@ def _hf(out_dir: Path, rows: list[dict], items: Sequence[Item], dest: Path, lice
                 row[label] = f"{label}/{key}"
                 for p in src:
                     _link_or_copy(p, dest / label / key / p.name)
-            elif isinstance(src, Path) and suffix != "json":
+            elif suffix == "json":
+                row["metadata"] = f"metadata/{key}.json"
+                _link_or_copy(src, dest / row["metadata"])
+            elif isinstance(src, Path):
                 label = suffix.split(".")[0]
                 row[label] = f"{label}/{key}{''.join(src.suffixes)}"
                 _link_or_copy(src, dest / row[label])
