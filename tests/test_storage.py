@@ -106,8 +106,8 @@ def both(tmp_path_factory):
     """The same scene written with the compact storage and with storage="npy"."""
     root = tmp_path_factory.mktemp("storage")
     data = _scene()
-    physreel.write(data, root / "compact", passes=["rgb", *ARRAYS])
-    physreel.write(data, root / "npy", passes=["rgb", *ARRAYS], storage="npy")
+    physreel.write(data, root / "compact", passes=["rgb", *ARRAYS], controls=["depth", "normal", "edges"])
+    physreel.write(data, root / "npy", passes=["rgb", *ARRAYS], controls=["depth", "normal", "edges"], storage="npy")
     return root / "compact", root / "npy"
 
 
@@ -135,6 +135,17 @@ def test_compact_and_npy_read_back_as_the_same_arrays_within_the_stated_error(bo
     assert np.abs(fl[:-1]).max() > 1.0 and (fl[-1] == 0).all() and compact.read("occlusion_forward")[-1].all()
 
 
+def test_controls_and_previews_do_not_depend_on_the_storage(both):
+    """Controls and previews are made from the exact values in either storage (a buffered
+    encoding keeps them until the previews are written)."""
+    compact, npy = both
+    a, b = (physreel.load(p).cameras["main"] for p in both)
+    for kind in ("depth", "normal", "edges"):
+        assert np.array_equal(a.read_control(kind), b.read_control(kind)), kind
+    for name in ("depth", "normals", "flow_forward"):
+        assert (compact / "main" / f"{name}.mp4").read_bytes() == (npy / "main" / f"{name}.mp4").read_bytes(), name
+
+
 def test_only_the_chosen_storage_is_written_and_compact_is_much_smaller(both):
     compact, npy = both
     names = {p.relative_to(compact).as_posix() for p in compact.rglob("*") if p.is_file()}
@@ -144,7 +155,7 @@ def test_only_the_chosen_storage_is_written_and_compact_is_much_smaller(both):
     assert not any(n.startswith("main/") and "/." in n for n in names)  # no temporary buffers left
     npy_names = {p.relative_to(npy).as_posix() for p in npy.rglob("*") if p.is_file()}
     assert {f"main/{n}.npy" for n in ARRAYS} <= npy_names
-    assert not any(n.endswith(".png") and "/" in n[5:] for n in npy_names)
+    assert not any(n.endswith(".png") and "/" in n[5:] and not n.startswith("main/control/") for n in npy_names)
 
     def size(folder):
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -119,7 +119,9 @@ class CameraWriter:
             for sink in sinks:
                 sink.close()
         encodings = {n: {e["pattern"]: e for e in entries} for n, entries in files_entries.items()}
-        files = ClipFiles(self.dir, self.clip, {n: PASSES[n] for n in self.passes}, scales, results, encodings)
+        exact = {n: sink.exact for n, sinks in self._sinks.items() for _, sink in sinks if sink.exact is not None}
+        files = ClipFiles(self.dir, self.clip, {n: PASSES[n] for n in self.passes}, scales, results, encodings,
+                          exact)
         for name in self.passes:
             preview = PASSES[name].preview
             frames = preview(files) if preview is not None else None
@@ -130,6 +132,8 @@ class CameraWriter:
             if spec.clip is not None:
                 state = spec.setup(self.clip) if spec.setup is not None else None
                 self._encode(spec.storage, spec.clip(files, state))
+        for sink in self._all_sinks():
+            sink.release()
         manifest = build_manifest(self.clip, self.passes, self.controls, self.options, scales, results,
                                   files_entries)
         (self.dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -18,7 +18,8 @@ from .storage import Png16, Sink, Target, _NpySink, _PerFrame
 class _Buffered(Png16):
     """A 16-bit PNG storage whose encoding depends on the whole clip: frames wait in a
     temporary ``.npy`` beside the PNGs (memory does not grow with the clip) and are encoded
-    when the sink closes, with what :meth:`plan` makes of the clip."""
+    when the sink closes, with what :meth:`plan` makes of the clip; the exact frames stay
+    (``Sink.exact``) for the previews and controls until the sink is released."""
 
     def __init__(self, folder: str, option: str | None = None, mode: str | None = None):
         super().__init__(folder, None, option, mode)
@@ -69,13 +70,18 @@ class _BufferedSink(Sink):
         for i in range(frames.shape[0]):
             write_png16(self.folder / f"{i:05d}.png", self.storage.encode_frame(np.asarray(frames[i]), plan, scale))
         del frames
-        self.tmp.unlink()
+        self.exact = self.tmp  # previews and controls read the exact values until release()
         return plan
+
+    def release(self) -> None:
+        self.exact = None
+        self.tmp.unlink(missing_ok=True)
 
     def abort(self) -> None:
         if self.w is not None:
             _NpySink(self.w).abort()
             self.w = None
+        self.release()
 
 
 class Png16Scaled(_Buffered):
@@ -178,9 +184,10 @@ class _Max:
 
     def update(self, frame: np.ndarray) -> None:
         a = np.asarray(frame)
-        finite = a[np.isfinite(a)]
-        if finite.size:
-            self.value = max(self.value, float(finite.max()))
+        mx = float(a.max()) if a.size else 0.0
+        if not np.isfinite(mx):  # inf or NaN somewhere: the largest finite value
+            mx = float(a.max(where=np.isfinite(a), initial=0.0))
+        self.value = max(self.value, mx)
 
 
 def _param(encoding: Mapping[str, Any] | None, key: str, pattern: str) -> Any:

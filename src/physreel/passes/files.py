@@ -113,6 +113,8 @@ class ClipFiles:
     scales : dict name -> clip-wide scale of each pass (``Pass.scale``; None if it has none)
     values : dict name -> clip-level value of each pass (``Pass.finish``)
     encodings : dict name -> {storage pattern -> encoding parameters} of the written storages
+    exact : dict name -> path of a ``.npy`` with the pass's exact values, while the writer still
+        holds one (a buffered encoding): previews and controls read it rather than decode
     """
 
     folder: Path
@@ -121,11 +123,17 @@ class ClipFiles:
     scales: dict[str, Any] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     encodings: dict[str, dict[str, Mapping]] = field(default_factory=dict)
+    exact: dict[str, Path] = field(default_factory=dict)
 
     def read(self, name: str) -> Any:
-        """Pass ``name`` as stored (see :func:`read_pass`)."""
+        """Pass ``name``: its exact values while the writer holds them, else as stored (see
+        :func:`read_pass`)."""
+        if name in self.exact:
+            return np.load(self.exact[name], mmap_mode="r")
         return read_pass(self.passes[name], self.folder, self.encodings.get(name))
 
     def frames(self, name: str) -> Iterator[np.ndarray]:
         """The frames of an array pass one at a time (bounded memory)."""
+        if name in self.exact:
+            return (np.asarray(f) for f in np.load(self.exact[name], mmap_mode="r"))
         return pass_frames(self.passes[name], self.folder, self.encodings.get(name))

@@ -77,13 +77,22 @@ class Target:
 class Sink:
     """An open storage: ``write(index, value)`` for every frame, then ``close(value, scale)``
     with the pass's clip-level value and clip-wide scale (it returns the parameters of the
-    encoding, or None); ``abort()`` after a failure."""
+    encoding, or None), then ``release()`` once previews and controls are made; ``abort()``
+    after a failure.
+
+    A sink that kept the exact frames (a buffered encoding) offers them as ``exact``, the path
+    of a ``.npy`` (T, H, W, ...) that previews and clip-wide controls read until ``release``."""
+
+    exact: Path | None = None
 
     def write(self, index: int, value: Any) -> None:
         pass
 
     def close(self, value: Any = None, scale: Any = None) -> dict | None:
         return None
+
+    def release(self) -> None:
+        pass
 
     def abort(self) -> None:
         pass
