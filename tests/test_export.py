@@ -98,7 +98,7 @@ def test_presets_and_storage_through_the_cli_and_bad_options_blame_their_flag(tm
     for args, message in ((["--resolution", "65x48"], "--resolution: width and height must be even"),
                           (["--resolution", "64by48"], "--resolution: expected WIDTHxHEIGHT"),
                           (["--control", "dpeth"], "--control: unknown control 'dpeth' (did you mean 'depth'?)"),
-                          (["--fps", "7"], "--fps: physics rate 240 Hz is not a whole multiple of fps 7")):
+                          (["--resolution", "8x8"], "--resolution [0]: input should be greater than or equal to 16")):
         out = tmp_path / "o"
         r = runner.invoke(batch, [str(tpl), "-n", "1", "-o", str(out), "-j", "0", *args])
         assert r.exit_code == 2 and message in r.output, (args, r.output)

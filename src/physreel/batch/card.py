@@ -41,6 +41,7 @@ _SAMPLE_FILES = [
     ("events.txt", "UTF-8 text", "s, m/s, N s", "the event timeline, one event per line"),
     ("DONE", "JSON", "", "completion marker, written last: sample, seeds, attempt, rejections by filter, sha256 "
      "of the other files"),
+    ("preview.html", "HTML", "", "the sample's videos side by side in a browser (opens the files next to it)"),
     ("<camera>/manifest.json", "JSON", "", "every pass of the camera: dtype, shape, units, range, and each "
      "written file's format, decode rule and per-clip encoding (unit, lo, hi, step, max_error)"),
 ]
@@ -444,11 +445,20 @@ def write_dataset_card(out_dir: str | Path, *, license: str = "other") -> Path: 
                       for f, fmt, u, d in _SAMPLE_FILES], ""),
         *_file_table(pass_rows(_manifests(samples)), "<camera>/")[2:],
         "",
+        "`preview.html` in the batch folder shows every sample's videos in a browser.",
+        "",
         "## Index (`index.parquet`, or `index.csv` without pyarrow)",
         "",
         "| column | dtype |",
         "|---|---|",
         *[f"| `{c}` | {t} |" for c, t in COLUMNS.items()],
+        "",
+        "## Batch files",
+        "",
+        "- `batch.json`: root seed, passes, controls, batch options, template hash (a resumed run must match them)",
+        "- `template.yaml`: the template (below); `summary.json`: counts and timing of the last run",
+        "- `failures.jsonl`: one JSON object per failed sample (k, seeds, attempt, rejections, error)",
+        f"- `{CONTACT_SHEET}`, `preview.html`, `index.parquet` / `index.csv`, this `README.md`",
         "",
     ]
     lines = [front_matter(license=license, pretty_name=f"physreel {name}", count=len(samples),

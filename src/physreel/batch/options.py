@@ -94,8 +94,9 @@ def _check(overrides: Mapping[str, Any]) -> None:
     except SceneError as e:
         msgs = []
         for line in str(e).splitlines():
-            m = re.search(r"<batch options>\S*:\s*(\w+)(?:\.\w+)*:\s*(.*)", line)
+            m = re.search(r"<batch options>\S*:\s*([A-Za-z_]+)([^\s:]*):\s*(.*)", line)
             if m:
                 flag = {"render": "storage"}.get(m.group(1), m.group(1))
-                msgs.append(f"--{flag}: {m.group(2)}")
+                index = m.group(2) if m.group(2).startswith("[") else ""
+                msgs.append(f"--{flag}{' ' + index if index else ''}: {m.group(3)}")
         raise ArgumentError("\n".join(msgs) or f"batch options: {e}") from None
