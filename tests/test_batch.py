@@ -889,13 +889,9 @@ def test_exports_load_back(small_batch):
         ).read_bytes()
         assert x["text"]
 
-    cog = export(small_batch, "cogvideox")
-    prompts = (cog / "prompt.txt").read_text().splitlines()
-    videos = (cog / "videos.txt").read_text().splitlines()
-    assert len(prompts) == len(videos) == 5
-    for p, v in zip(prompts, videos, strict=True):
-        assert (cog / v).is_file()
-        assert p == (small_batch / "samples" / Path(v).stem / "caption.txt").read_text().strip()
+    # 6 frames of 64x48 at 12 fps are no CogVideoX clips: refused, with the reason (see test_export)
+    with pytest.raises(ArgumentError, match="12 fps is not a whole multiple of 8 fps"):
+        export(small_batch, "cogvideox")
 
 
 def test_cli_batch_and_export(tmp_path):
@@ -915,8 +911,11 @@ def test_cli_batch_and_export(tmp_path):
         batch, [str(path), "-n", "3", "-o", str(out), "-j", "0", "--seed", "5", "--backend", FAKE]
     )
     assert res.exit_code == 2 and "different seed" in res.output
+    res = runner.invoke(export_cmd, [str(out), "--format", "hf"])
+    assert res.exit_code == 0 and (out / "export" / "hf" / "metadata.jsonl").is_file()
     res = runner.invoke(export_cmd, [str(out), "--format", "cogvideox"])
-    assert res.exit_code == 0 and (out / "export" / "cogvideox" / "prompt.txt").is_file()
+    assert res.exit_code == 2 and "--preset cogvideox" in res.output
+    assert not (out / "export" / "cogvideox").exists()
     fail = write_template(tmp_path, "name: fail\n" + BALLS, "fail.yaml")
     res = runner.invoke(
         batch, [str(fail), "-n", "1", "-o", str(tmp_path / "f"), "-j", "0", "--backend", FAKE]

@@ -70,7 +70,8 @@ def test_sphere_normals_match_analytic_normals():
 
 def test_segmentation_ids_match_metadata_and_cover_exactly_depth_positive(tmp_path):
     out = tmp_path / "o"
-    physreel.write(physreel.load_scene(SCENES / "calibration.yaml"), out, passes=["depth", "segmentation"])
+    physreel.write(physreel.load_scene(SCENES / "calibration.yaml"), out, passes=["depth", "segmentation"],
+                   storage="npy")
     r = physreel.load(out)
     seg = r.cameras["main"].read("segmentation")
     depth = r.cameras["main"].read("depth")
@@ -81,14 +82,24 @@ def test_segmentation_ids_match_metadata_and_cover_exactly_depth_positive(tmp_pa
         assert ids[str(obj["id"])] == name
     assert set(np.unique(seg)) <= {int(k) for k in ids}
     assert {2, 3, 4} <= set(np.unique(seg[0]))  # sphere, cube, mover visible at frame 0
-    # the 16-bit PNGs hold the same ids and millimetre depth
+    # the compact storage (the default): the same ids exactly, the same depth within its stated
+    # error, and PNGs that decode by the manifest's rule without physreel
+    compact = tmp_path / "c"
+    physreel.write(physreel.load_scene(SCENES / "calibration.yaml"), compact, passes=["depth", "segmentation"])
+    cam = physreel.load(compact).cameras["main"]
+    assert np.array_equal(cam.read("segmentation"), seg)
+    d16 = cam.read("depth")
+    entry = cam.manifest["passes"]["depth"]
+    assert d16.dtype == np.float32 and np.abs(d16 - depth).max() <= entry["max_error"]
     from physreel.outputs.formats import read_png16
 
-    assert (read_png16(out / "main" / "segmentation" / "00007.png") == seg[7]).all()
-    mm = read_png16(out / "main" / "depth_mm" / "00007.png")
-    near = depth[7] < 65.5
-    assert np.abs(mm[near] / 1000.0 - depth[7][near]).max() <= 0.0005 + 1e-6
-    assert (mm[~near] == 65535).all() and (~near).any()  # the far floor saturates the 16-bit range
+    assert (read_png16(compact / "main" / "segmentation" / "00007.png") == seg[7]).all()
+    unit = entry["files"][0]["unit"]
+    # the far floor lies beyond 65.535 m, so whole millimetres do not fit: the unit is 2 mm
+    assert depth.max() > 65.535 and unit == pytest.approx(0.002)
+    png = read_png16(compact / "main" / "depth_mm" / "00007.png")
+    assert np.abs(png * unit - depth[7]).max() <= unit / 2 + 1e-5
+    assert ((png == 0) == (depth[7] == 0)).all()
 
 
 def _warp_error(img_t, img_o, flow, occluded, seg):

@@ -242,7 +242,9 @@ def test_every_control_reads_back_as_its_definition_computes_it(tmp_path):
     )
 
     out = tmp_path / "r"
-    physreel.write(_calibration(), out, passes=["rgb"], controls=["all"], frames_png=True)
+    # exact float arrays: the controls are made from the exact values (the compact storage's
+    # are within max_error of them; test_storage checks that its controls are the same)
+    physreel.write(_calibration(), out, passes=["rgb"], controls=["all"], frames_png=True, storage="npy")
     r = physreel.load(out)
     cam = r.cameras["main"]
     assert cam.controls == CONTROLS.names
@@ -266,16 +268,19 @@ def test_every_control_reads_back_as_its_definition_computes_it(tmp_path):
     assert got["depth"][0].max() == 255 and got["edges"][0].any() and got["seg"][0].any()
 
 
-def test_manifest_entries_come_from_the_registry(tmp_path):
+@pytest.mark.parametrize("storage", ["compact", "npy"])
+def test_manifest_entries_come_from_the_registry(tmp_path, storage):
     out = tmp_path / "r"
-    physreel.write(_calibration(duration=0.25), out, passes=["all"], flo=True)
+    physreel.write(_calibration(duration=0.25), out, passes=["all"], flo=True, storage=storage)
     man = json.loads((out / "main" / "manifest.json").read_text())
-    assert list(man["passes"]) == PASSES.names
+    assert list(man["passes"]) == PASSES.names and man["storage"] == storage
+    options = {"flo": True, "frames_png": False, "storage": storage}
     for name, entry in man["passes"].items():
-        for st in PASSES[name].storage:
-            if st.enabled({"flo": True, "frames_png": False}):
-                assert st.exists(out / "main"), (name, st.pattern)
-        assert entry["file"] == PASSES[name].storage[0].pattern or name == "rgb"
+        written = [st for st in PASSES[name].storage if st.enabled(options)]
+        for st in PASSES[name].storage:  # what the storage option selects is there, nothing else
+            assert st.exists(out / "main") == (st in written), (name, st.pattern)
+        assert [f["pattern"] for f in entry["files"]] == [st.pattern for st in written]
+        assert entry["file"] == next(st.pattern for st in written if st.clip) or name == "rgb"
     assert man["passes"]["flow_forward"]["flo"] == "flow_forward/{frame:05d}.flo"
 
 

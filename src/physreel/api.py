@@ -128,6 +128,7 @@ def write(
     overwrite: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     record=None,
+    storage: str | None = None,
 ):
     """Build, simulate (unless ``trajectory`` is given) and render a scene into folder ``out``.
 
@@ -149,6 +150,8 @@ def write(
     progress : called as ``progress(stage, done, total)`` with stage ``simulate`` or ``render``
     record : the :class:`~physreel.outputs.writer.SimulationRecord` of ``trajectory``, when the
         caller made it already (e.g. to show its warnings before rendering)
+    storage : ``"compact"`` (16-bit PNGs that :func:`load` decodes within the bound the manifest
+        states) or ``"npy"`` (exact float arrays) (default: the scene's ``render.storage``)
 
     Returns
     -------
@@ -161,6 +164,8 @@ def write(
     assembly = build(scene)
     sc = assembly.scene
     passes, controls = resolve_outputs(sc, passes, controls)
+    if storage is not None and storage not in ("compact", "npy"):
+        raise ArgumentError(f"storage must be 'compact' or 'npy', got {storage!r}")
     check_output_folder(Path(out), overwrite=overwrite)
     assembly = checked(assembly)
     if trajectory is None:
@@ -170,7 +175,7 @@ def write(
     assembly = framed(assembly, trajectory)
     return write_render(assembly, trajectory, out, passes=passes, controls=controls, frames_png=frames_png,
                         flo=sc.render.flo if flo is None else flo, overwrite=overwrite, progress=progress,
-                        record=record)
+                        record=record, storage=storage)
 
 
 def framed(assembly: Assembly, trajectory: Trajectory) -> Assembly:

@@ -76,12 +76,14 @@ def _scene_options(fn):
               help="Frame count, size and fps of a video model (overrides the scene).")
 @click.option("--flo", is_flag=True, help="Also write optical flow as Middlebury .flo files.")
 @click.option("--frames-png", is_flag=True, help="Also write every RGB frame as a PNG.")
+@click.option("--storage", type=click.Choice(["compact", "npy"]),
+              help="compact: 16-bit PNGs (default); npy: exact float32 arrays, ~40x larger (overrides the scene).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder even if it is not a physreel render.")
 @click.option("--open", "open_", is_flag=True, help="Open the HTML preview of the render when it is done.")
 @_json_option
 def render(scene: Path, out: Path | None, resolution: str | None, fps: int | None, duration: float | None,
            seed: int | None, passes: str | None, control: str | None, preset: str | None, flo: bool,
-           frames_png: bool, overwrite: bool, open_: bool, as_json: bool) -> None:
+           frames_png: bool, storage: str | None, overwrite: bool, open_: bool, as_json: bool) -> None:
     """Simulate SCENE and render it to video (and ground truth)."""
     con = console()
     con.json = as_json
@@ -98,6 +100,8 @@ def render(scene: Path, out: Path | None, resolution: str | None, fps: int | Non
                 new = _names(flag, value) if isinstance(value, str) else value
                 settings = {**sc.render.model_dump(mode="json"), key: new}
                 sc = _override(sc, flag, value if isinstance(value, str) else "", render=settings)
+        if storage:
+            sc = _override(sc, "--storage", storage, render={**sc.render.model_dump(mode="json"), "storage": storage})
         target = out if out is not None else Path("renders") / sc.name
         api.resolve_outputs(sc, None, None)
         check_output_folder(target, overwrite=overwrite)  # before anything is simulated

@@ -25,18 +25,47 @@ class _SamplesFailed(PhysreelError):
 def _passes(values: tuple[str, ...]) -> tuple[str, ...]:
     """Pass names in the order given, aliases made canonical, ``all`` expanded; a misspelt
     name is an error of the flag (exit 2) before anything is written."""
+    from .passes import PASSES
+
+    return _registry_names("--passes", PASSES, values) or ("rgb",)
+
+
+def _controls(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Control names, as :func:`_passes` does for passes (none by default)."""
+    from .passes import CONTROLS
+
+    return _registry_names("--control", CONTROLS, values)
+
+
+def _registry_names(flag: str, registry, values: tuple[str, ...]) -> tuple[str, ...]:
     from .errors import ArgumentError
-    from .passes import PASSES, resolve_passes
 
     out: list[str] = []
     for v in values:
         out.extend(p.strip() for p in v.split(",") if p.strip())
     try:
-        resolve_passes(out)
+        registry.resolve(out)
     except ArgumentError as e:
-        raise ArgumentError(f"--passes: {e}") from None
-    out = PASSES.names if "all" in out else [PASSES.canonical(p) for p in out]
-    return tuple(dict.fromkeys(out)) or ("rgb",)
+        raise ArgumentError(f"{flag}: {e}") from None
+    out = registry.names if "all" in out else [registry.canonical(p) for p in out]
+    return tuple(dict.fromkeys(out))
+
+
+def _overrides(resolution: str | None, fps: int | None, duration: float | None, preset: str | None,
+               storage: str | None) -> dict:
+    """The scene overrides of the batch options (checked: a bad value is the flag's error)."""
+    from .batch.options import make_overrides
+    from .errors import ArgumentError
+
+    res = None
+    if resolution is not None:
+        from .cli import _resolution
+
+        try:
+            res = _resolution(resolution)
+        except click.BadParameter as e:
+            raise ArgumentError(f"--resolution: {e.message}") from None
+    return make_overrides(resolution=res, fps=fps, duration=duration, preset=preset, storage=storage)
 
 
 def _fmt_eta(seconds: float | None) -> str:
@@ -73,6 +102,28 @@ def _fmt_eta(seconds: float | None) -> str:
     "-p",
     multiple=True,
     help="Render passes, comma-separated or repeated (default: rgb).",
+)
+@click.option(
+    "--control",
+    multiple=True,
+    help="Conditioning controls, comma-separated or repeated (depth, normal, edges, canny, seg, tracks, all).",
+)
+@click.option("--resolution", default=None, help="WIDTHxHEIGHT of every sample, e.g. 256x256 (overrides the template).")
+@click.option("--fps", type=click.IntRange(1, 240), default=None, help="Frames per second (overrides the template).")
+@click.option(
+    "--duration", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds (overrides the template)."
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["animatediff", "svd", "cogvideox", "wan"]),
+    default=None,
+    help="Frame count, size and fps of a video model (overrides the template).",
+)
+@click.option(
+    "--storage",
+    type=click.Choice(["compact", "npy"]),
+    default=None,
+    help="compact: 16-bit PNGs (default); npy: exact float32 arrays, ~40x larger.",
 )
 @click.option(
     "--engine",
@@ -127,6 +178,12 @@ def batch(
     workers: int | None,
     seed: int,
     passes: tuple[str, ...],
+    control: tuple[str, ...],
+    resolution: str | None,
+    fps: int | None,
+    duration: float | None,
+    preset: str | None,
+    storage: str | None,
     engine: str,
     address: str | None,
     retries: int,
@@ -184,6 +241,8 @@ def batch(
                 workers=workers,
                 seed=seed,
                 passes=_passes(passes),
+                controls=_controls(control),
+                overrides=_overrides(resolution, fps, duration, preset, storage),
                 engine=engine,
                 address=address,
                 retries=retries,
@@ -229,9 +288,17 @@ def _interrupted(out: Path, count: int) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["webdataset", "hf", "cogvideox"]),
+    type=click.Choice(["webdataset", "hf", "cogvideox", "wan"]),
     required=True,
-    help="webdataset: tar shards; hf: metadata.jsonl video folder; cogvideox: prompt/videos lists.",
+    help="webdataset: tar shards; hf: a Hugging Face VideoFolder with a dataset card; cogvideox, wan: "
+    "fine-tuning lists, clips conformed to the model (frame rule, size, fps) or refused.",
+)
+@click.option(
+    "--include",
+    "-i",
+    multiple=True,
+    help="Also export: pass names (depth, segmentation, flow_forward ...), control/NAME (conditioning "
+    "videos), preview/PASS (viewable videos), or all; comma-separated or repeated.",
 )
 @click.option(
     "--dest",
@@ -247,13 +314,19 @@ def _interrupted(out: Path, count: int) -> str:
     show_default=True,
     help="Samples per WebDataset shard.",
 )
+@click.option("--license", "license_", default="other", show_default=True,
+              help="The licence of the HF dataset card (a Hub licence id, e.g. cc-by-4.0).")
 @click.option("--overwrite", is_flag=True, help="Replace the output folder even if it is not a physreel export.")
-def export_cmd(directory: Path, fmt: str, dest: Path | None, shard_size: int, overwrite: bool) -> None:
+def export_cmd(directory: Path, fmt: str, include: tuple[str, ...], dest: Path | None, shard_size: int,
+               license_: str, overwrite: bool) -> None:
     """Export the batch folder DIRECTORY for video-model training."""
     from physreel.batch.export import export
 
+    items = [p.strip() for v in include for p in v.split(",") if p.strip()]
+
     def body() -> None:
-        path = export(directory, fmt, dest, shard_size=shard_size, overwrite=overwrite)
+        path = export(directory, fmt, dest, shard_size=shard_size, include=items, license=license_,
+                      overwrite=overwrite)
         console().info(f"exported {fmt} to {path}")
 
     run(body)

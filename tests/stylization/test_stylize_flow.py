@@ -24,8 +24,9 @@ def test_neighbour_flow_matches_the_rendered_backward_pass(render_dir):
     for t in (1, 9, 20):
         res = flow_between(fr, t, t - 1)
         vis = ~np.asarray(occ[t])
-        # metadata stores poses to 1e-7 m and cameras to 1e-9: sub-millipixel differences
-        assert np.abs(res.flow[vis] - rendered[t][vis]).max() < 2e-3
+        # metadata stores poses to 1e-7 m and cameras to 1e-9 (sub-millipixel differences); the
+        # depth it reprojects is stored to 0.5 mm (compact storage): a few millipixels here
+        assert np.abs(res.flow[vis] - rendered[t][vis]).max() < 5e-3
         assert (res.occluded == occ[t]).mean() > 0.999
 
 

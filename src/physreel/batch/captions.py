@@ -163,6 +163,8 @@ def _base_material(material: Any, scene: Mapping[str, Any]) -> str | None:
 
 
 def _noun(obj: Mapping[str, Any]) -> str:
+    if isinstance(obj.get("class_name"), str) and obj["class_name"].strip():
+        return obj["class_name"].strip()  # the scene's own word (library objects bring theirs)
     shape = obj.get("shape") or {}
     t = shape.get("type")
     name = str(obj.get("name", "")).lower()

@@ -18,7 +18,8 @@ seed          int64     the resolved scene's seed
 objects       int64     objects in the scene at frame 0 (static ones included)
 num_impacts   int64     impact events
 num_breaks    int64     break events
-passes        string    comma-separated render passes
+passes        string    comma-separated render passes of the first camera
+controls      string    comma-separated conditioning controls of the first camera
 duration      float64   seconds
 ============  ========  ===================================================================
 
@@ -37,6 +38,7 @@ from typing import Any
 __all__ = [
     "COLUMNS",
     "build_index",
+    "complete_samples",
     "index_rows",
     "read_index",
     "sample_video",
@@ -58,6 +60,7 @@ COLUMNS: dict[str, str] = {
     "num_impacts": "int64",
     "num_breaks": "int64",
     "passes": "string",
+    "controls": "string",
     "duration": "float64",
 }
 
@@ -77,7 +80,8 @@ def sample_video(sample_dir: Path, metadata: Mapping[str, Any] | None = None) ->
     return found[0] if found else None
 
 
-def _complete_samples(out_dir: Path) -> list[Path]:
+def complete_samples(out_dir: Path) -> list[Path]:
+    """The folders of the complete samples of a batch (with their ``DONE`` marker), in order."""
     samples = Path(out_dir) / "samples"
     if not samples.is_dir():
         return []
@@ -95,13 +99,16 @@ def index_rows(out_dir: str | Path) -> list[dict[str, Any]]:
     if (out_dir / "batch.json").is_file():
         batch = json.loads((out_dir / "batch.json").read_text(encoding="utf-8"))
     rows = []
-    for sample in _complete_samples(out_dir):
+    for sample in complete_samples(out_dir):
         meta = json.loads((sample / "metadata.json").read_text(encoding="utf-8"))
         text = (sample / "caption.txt").read_text(encoding="utf-8").strip()
         video = sample_video(sample, meta)
         w, h = (int(v) for v in meta.get("resolution", [0, 0]))
         events = meta.get("events") or []
         marker = json.loads((sample / "DONE").read_text(encoding="utf-8"))
+        manifest = {}
+        if video is not None and (video.parent / "manifest.json").is_file():
+            manifest = json.loads((video.parent / "manifest.json").read_text(encoding="utf-8"))
         objects = meta.get("objects") or {}
         n_obj = sum(
             1
@@ -125,7 +132,8 @@ def index_rows(out_dir: str | Path) -> list[dict[str, Any]]:
                 "objects": n_obj,
                 "num_impacts": sum(1 for e in events if e.get("type") == "impact"),
                 "num_breaks": sum(1 for e in events if e.get("type") == "break"),
-                "passes": ",".join(batch.get("passes", ["rgb"])),
+                "passes": ",".join(manifest.get("passes") or batch.get("passes", ["rgb"])),
+                "controls": ",".join(manifest.get("control") or batch.get("controls", [])),
                 "duration": float(meta.get("duration", 0.0)),
             }
         )
@@ -175,155 +183,8 @@ def read_index(out_dir: str | Path) -> list[dict[str, Any]]:
         return [{k: conv[COLUMNS[k]](v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-_FILE_DOCS = {
-    "metadata.json": (
-        "JSON",
-        "ground truth: format_version, the resolved scene, seed, fps, num_frames, duration "
-        "(s), resolution [W, H] (px); objects{name: id, mass (kg), material, shape, static, "
-        "color, per-frame position [T][3] (m), quaternion [T][4] ([x, y, z, w]), velocity "
-        "[T][3] (m/s), angular_velocity [T][3] (rad/s)}; events[] {type: impact | break | "
-        "rest | enter | exit, time (s), frame; impacts: objects [a, b], impulse (N*s), "
-        "relative_speed (m/s); breaks: object, pieces}; cameras{name: per-frame K (3x3, px, "
-        "pixel centres at +0.5) and world_to_camera (4x4, OpenCV: x right, y down, z "
-        "forward)}. World frame Z up, metres, kilograms, seconds.",
-    ),
-    "scene.yaml": ("YAML", "the resolved scene (no distributions); renders again as is"),
-    "caption.txt": ("UTF-8 text", "one-line natural-language caption of what happens"),
-    "events.txt": (
-        "UTF-8 text",
-        "the event timeline, one event per line: t=<s>s frame=<i> <type> <objects> "
-        "speed=<m/s> impulse=<N*s>",
-    ),
-    "DONE": (
-        "JSON",
-        "completion marker, written last: sample, root_seed, seed, attempt, rejections by "
-        "filter, sha256 of the other files, completed_at (UTC)",
-    ),
-    "rgb.mp4": ("H.264 MP4, yuv420p, 8-bit sRGB", "the rendered colour video"),
-    "depth": ("see metadata.json", "z-depth along the camera axis (metres); 0 = background"),
-    "segmentation": ("see metadata.json", "per-pixel object id (0 = background)"),
-    "normals": ("see metadata.json", "per-pixel surface normals"),
-    "flow": ("see metadata.json", "per-pixel optical flow (pixels)"),
-}
+def write_dataset_card(out_dir: str | Path, **kw: Any) -> Path:
+    """Write the batch folder's dataset card (see :func:`physreel.batch.card.write_dataset_card`)."""
+    from physreel.batch.card import write_dataset_card as _write
 
-
-def _describe(rel: str, sample: Path, metadata: Mapping[str, Any]) -> tuple[str, str]:
-    """(format / dtype, meaning) of one file of a sample, from the camera's manifest.json when
-    it documents the file, else from the table above."""
-    name = rel.rsplit("/", 1)[-1]
-    if "/" in rel:
-        manifest = sample / rel.split("/", 1)[0] / "manifest.json"
-        try:
-            passes = json.loads(manifest.read_text(encoding="utf-8")).get("passes", {})
-        except (OSError, ValueError, AttributeError):
-            passes = {}
-        for pass_name, d in passes.items() if isinstance(passes, Mapping) else ():
-            if not isinstance(d, Mapping):
-                continue
-            if name == d.get("file"):
-                shape = d.get("shape")
-                shape_text = f" {list(shape)} (frames, H, W, ...)" if shape else ""
-                what = f"pass '{pass_name}'" + (f", units: {d['units']}" if d.get("units") else "")
-                fmt = ", ".join(str(d[k]) for k in ("codec", "dtype") if d.get(k))
-                return fmt + shape_text, what
-            if name == d.get("first_frame"):
-                return "PNG", f"first frame of pass '{pass_name}' (a quick preview)"
-    if name == "manifest.json":
-        return (
-            "JSON",
-            "per camera: frames, width, height, fps, and every pass's file, dtype, shape, units, codec",
-        )
-    if name in _FILE_DOCS:
-        return _FILE_DOCS[name]
-    stem = name.split(".")[0]
-    if stem in _FILE_DOCS:
-        return _FILE_DOCS[stem]
-    return ("", "see metadata.json and <camera>/manifest.json")
-
-
-def write_dataset_card(out_dir: str | Path) -> Path:
-    """Write ``README.md`` (the dataset card) in a batch folder and return its path.
-
-    It records the template, the root seed, the passes, the sample and rejection counts from
-    ``summary.json``, the index columns, and the meaning, dtype and units of every file of a
-    sample.
-    """
-    out_dir = Path(out_dir)
-    batch = {}
-    if (out_dir / "batch.json").is_file():
-        batch = json.loads((out_dir / "batch.json").read_text(encoding="utf-8"))
-    summary = {}
-    if (out_dir / "summary.json").is_file():
-        summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
-    template_text = ""
-    if (out_dir / "template.yaml").is_file():
-        template_text = (out_dir / "template.yaml").read_text(encoding="utf-8")
-    description = ""
-    try:
-        from ruamel.yaml import YAML
-
-        t = YAML(typ="safe", pure=True).load(template_text) if template_text else None
-        if isinstance(t, Mapping) and isinstance(t.get("template"), Mapping):
-            description = str(t["template"].get("description", ""))
-    except Exception:  # noqa: BLE001 - the card is still useful without the description
-        description = ""
-    samples = _complete_samples(out_dir)
-    file_rows = []
-    if samples:
-        first = samples[0]
-        meta = json.loads((first / "metadata.json").read_text(encoding="utf-8"))
-        for p in sorted(x for x in first.rglob("*") if x.is_file()):
-            rel = p.relative_to(first).as_posix()
-            dtype, meaning = _describe(rel, first, meta)
-            shown = rel if "/" not in rel else "<camera>/" + rel.split("/", 1)[1]
-            if shown not in [r[0] for r in file_rows]:
-                file_rows.append((shown, dtype, meaning))
-    rej = summary.get("rejections", {})
-    lines = [
-        f"# physreel dataset: {Path(batch.get('template', 'batch')).stem}",
-        "",
-        description or "Synthetic physics videos rendered by physreel from a randomized template.",
-        "",
-        "## Contents",
-        "",
-        f"- complete samples: {len(samples)} of {summary.get('total', len(samples))} requested",
-        f"- failed samples: {len(summary.get('failed', []))} (see failures.jsonl)",
-        f"- root seed: {batch.get('seed')}; sample k is resolved with "
-        "SeedSequence([seed, k]) (attempt a > 0: SeedSequence([seed, k, a]))",
-        f"- passes: {', '.join(batch.get('passes', []))}",
-        "- clips rejected by the quality filters and resampled: "
-        + ", ".join(f"{k} {v}" for k, v in rej.items()),
-        "",
-        "Conventions: metres, kilograms, seconds; world Z up; quaternions [x, y, z, w]; frame "
-        "i shows time i / fps; cameras in the OpenCV convention (x right, y down, z forward).",
-        "",
-        "## Files of one sample (`samples/<k:06d>/`)",
-        "",
-        "| file | format / dtype | meaning, units |",
-        "|---|---|---|",
-        *[f"| `{f}` | {d} | {m} |" for f, d, m in file_rows],
-        "",
-        "## Index (`index.parquet`, or `index.csv` without pyarrow)",
-        "",
-        "| column | dtype |",
-        "|---|---|",
-        *[f"| `{c}` | {t} |" for c, t in COLUMNS.items()],
-        "",
-        "## Batch files",
-        "",
-        "- `batch.json`: root seed, passes, template hash (a resumed run must match them)",
-        "- `template.yaml`: the template, below",
-        "- `summary.json`: counts and timing of the last run",
-        "- `failures.jsonl`: one JSON object per failed sample: k, root_seed, seed, attempt, "
-        "rejections, error",
-        "",
-        "## Template",
-        "",
-        "```yaml",
-        template_text.rstrip(),
-        "```",
-        "",
-    ]
-    path = out_dir / "README.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return _write(out_dir, **kw)

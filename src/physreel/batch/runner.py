@@ -177,7 +177,8 @@ def is_batch_folder(folder: Path) -> bool:
     return all(p.name in (".lock", "batch.json.part") for p in folder.iterdir())
 
 
-def _prepare_dir(out_dir: Path, template_path: Path, seed: int, passes: Sequence[str]) -> None:
+def _prepare_dir(out_dir: Path, template_path: Path, seed: int, passes: Sequence[str],
+                 controls: Sequence[str] = (), overrides: dict | None = None) -> None:
     """Create OUT, record the batch parameters, or check them against an earlier run.
     ``batch.json`` is written before anything else, so that a folder with batch entries is
     always recognised as a batch (:func:`is_batch_folder`)."""
@@ -188,6 +189,8 @@ def _prepare_dir(out_dir: Path, template_path: Path, seed: int, passes: Sequence
         "template_sha256": _sha256_bytes(text),
         "seed": int(seed),
         "passes": list(passes),
+        "controls": list(controls),
+        "overrides": dict(overrides or {}),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "batch.json"
@@ -197,13 +200,22 @@ def _prepare_dir(out_dir: Path, template_path: Path, seed: int, passes: Sequence
             ("template_sha256", "template"),
             ("seed", "seed"),
             ("passes", "passes"),
+            ("controls", "--control"),
+            ("overrides", "options"),
         ):
-            if old.get(key) != info[key]:
+            # batches made before --control and the options were recorded had neither
+            if old.get(key, {"controls": [], "overrides": {}}.get(key)) != info[key]:
+                from physreel.batch.options import describe
+
                 shown = old.get("template") if key == "template_sha256" else old.get(key)
+                same = f"--seed {old.get('seed')} --passes {','.join(old.get('passes', []))}"
+                if old.get("controls"):
+                    same += f" --control {','.join(old['controls'])}"
+                if old.get("overrides"):
+                    same += " " + describe(old["overrides"])
                 raise ArgumentError(
                     f"{out_dir} holds a batch made with a different {what} "
-                    f"(was {shown!r}); resume it with the same template, --seed "
-                    f"{old.get('seed')} and --passes {','.join(old.get('passes', []))}, "
+                    f"(was {shown!r}); resume it with the same template and {same}, "
                     "or write to another --out folder"
                 )
     else:
@@ -250,6 +262,7 @@ def run_batch(
     progress: Callable[[Progress], None] | None = None,
     backend: str | None = None,
     write_index: bool = True,
+    overrides: dict | None = None,
 ) -> BatchResult:
     """Render ``count`` samples of a template into ``out_dir`` (resumable).
 
@@ -284,6 +297,9 @@ def run_batch(
         :data:`physreel.batch.backend.CORE`; see :mod:`physreel.batch.backend`).
     write_index : bool
         Write ``index.parquet``/``index.csv`` and ``README.md`` at the end.
+    overrides : dict, optional
+        Scene overrides applied to every sample (``resolution``, ``fps``, ``duration``,
+        ``preset``, ``storage``; make them with :func:`physreel.batch.options.make_overrides`).
 
     Returns
     -------
@@ -308,6 +324,9 @@ def run_batch(
     if workers < 0:
         raise ArgumentError(f"workers must be >= 0, got {workers}")
     passes, controls = tuple(passes), tuple(controls)
+    from physreel.batch.options import make_overrides
+
+    overrides = make_overrides(**dict(overrides or {}))
     template_path = Path(template_path)
     out_dir = Path(out_dir)
     template = load_template(template_path)
@@ -320,7 +339,7 @@ def run_batch(
                         can_overwrite=False)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _batch_lock(out_dir):
-        _prepare_dir(out_dir, template_path, seed, passes)
+        _prepare_dir(out_dir, template_path, seed, passes, controls, overrides)
         samples = out_dir / "samples"
         clean_partial(samples)
 
@@ -342,6 +361,7 @@ def run_batch(
                 backend=spec,
                 retries=int(retries),
                 filters=filters,
+                overrides=overrides,
             )
             for k in range(count)
             if not (samples / f"{k:06d}" / MARKER).exists()
@@ -412,6 +432,8 @@ def run_batch(
         summary = result.to_file() | {
             "seed": int(seed),
             "passes": list(passes),
+            "controls": list(controls),
+            "overrides": overrides,
             "engine": engine,
             "workers": workers,
             "filters": asdict(filters),

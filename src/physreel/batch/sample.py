@@ -24,6 +24,7 @@ import numpy as np
 
 from physreel.batch.backend import SimulatedSample, load_backend
 from physreel.batch.filters import FilterConfig, check_quality
+from physreel.batch.options import apply_overrides
 from physreel.batch.templates import PlacementError, Template, sample_scene, sample_seed_sequence
 from physreel.errors import InputError
 
@@ -57,6 +58,8 @@ class _Job:
     backend: str
     retries: int
     filters: FilterConfig
+    #: scene overrides of the batch options (physreel.batch.options)
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 def tree_hash(folder: Path, *, exclude: Sequence[str] = (MARKER,)) -> str:
@@ -152,7 +155,7 @@ def run_sample(job: _Job) -> SampleOutcome:
     last = ""
     for attempt in range(attempts):
         try:
-            scene = sample_scene(template, job.root_seed, job.k, attempt)
+            scene = apply_overrides(sample_scene(template, job.root_seed, job.k, attempt), job.overrides)
         except PlacementError as exc:
             rejections["placement"] += 1
             last = str(exc)

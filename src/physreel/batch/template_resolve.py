@@ -147,6 +147,10 @@ class Resolver:
                 [math.cos(elev) * math.cos(azim), math.cos(elev) * math.sin(azim), math.sin(elev)]
             )
             return _out(target + offset)
+        if kind == "library":
+            from physreel.batch import template_library
+
+            return template_library.resolve(d, rng, self.value, path)
         if kind == "var":
             if arg not in self.vars:
                 self.problems.append(Problem(path, f"unknown variable {arg!r}"))

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from physreel.batch import template_library as _library
 from physreel.errors import Problem
 
 # distribution keyword -> modifier keys allowed next to it
@@ -27,6 +28,7 @@ DISTRIBUTIONS: dict[str, frozenset[str]] = {
     "glob": frozenset(),
     "orbit": frozenset(),
     "var": frozenset(),
+    "library": _library.allowed_keys(),
 }
 BLOCK_KEYS = frozenset({"count", "pool", "names"})
 _TEMPLATE_KEYS = frozenset({"description", "interest", "placement", "vars"})
@@ -262,6 +264,14 @@ class _Checker:
                 c,
                 k,
             )
+
+    def _library(self, arg, d, path, c, k) -> None:
+        for message in _library.check(arg, d):
+            self.add(path, message, c, k)
+        parent = path.rsplit(".", 1)[0]
+        for key, v in d.items():
+            if key != "library":
+                self.value(v, f"{parent}.{key}", d, key)
 
     def _var(self, arg, d, path, c, k) -> None:
         if arg not in self.var_names:

@@ -30,6 +30,10 @@ Distributions
 ``{glob: "../assets/*.glb"}``
     One of the files matching the pattern (relative to the template's folder, sorted), as an
     absolute path.
+``{library: ["duck", "shape_*"], scale: ..., <object fields>}``
+    An object drawn from the built-in object library (:mod:`physreel.assets.library`; fnmatch
+    patterns over its names, drawn uniformly): its mesh, scale, mass and class, merged with the
+    object fields written next to it (see :mod:`physreel.batch.template_library`).
 ``{orbit: {distance: [a, b], elevation: [e0, e1], azimuth: [a0, a1], target: [x, y, z]}}``
     A point ``[x, y, z]`` on a sphere around ``target`` (default the origin): distance in
     metres, elevation above the horizontal and azimuth from +X in degrees; each entry a number

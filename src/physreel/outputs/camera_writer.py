@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import ArgumentError
 from ..passes import CONTROLS, PASSES, Clip, ManifestInfo, resolve_controls, resolve_passes
 from ..passes.files import ClipFiles
-from ..passes.storage import Sink, Target, Video
+from ..passes.storage import COMPACT, STORAGE_MODES, Sink, Target, Video
 from ..rendering.stream import FrameBundle
 
 
@@ -36,10 +36,12 @@ class CameraWriter:
     frames_png : also write the ``frames_png`` storages (``rgb/NNNNN.png``)
     flo : also write the ``flo`` storages (``flow_*/NNNNN.flo``)
     crf : x264 quality of every video
+    storage : ``"compact"`` (16-bit and 1-bit PNGs, decoded within the bound the manifest states)
+        or ``"npy"`` (exact float arrays); see :mod:`physreel.passes.storage`
     """
 
     def __init__(self, folder: Path, clip: Clip, passes: Sequence[str], controls: Sequence[str] = (), *,
-                 frames_png: bool = False, flo: bool = False, crf: int = 18):
+                 frames_png: bool = False, flo: bool = False, crf: int = 18, storage: str = COMPACT):
         self.dir = Path(folder)
         self.clip = clip
         self.passes, self.controls = resolve_passes(passes), resolve_controls(controls)
@@ -48,15 +50,18 @@ class CameraWriter:
             if missing:
                 raise ArgumentError(f"control {kind!r} is made from the passes {', '.join(missing)}; "
                                     "render them too (physreel.passes.resolve_outputs adds them)")
-        self.options = {"frames_png": frames_png, "flo": flo}
+        if storage not in STORAGE_MODES:
+            raise ArgumentError(f"storage must be one of {', '.join(STORAGE_MODES)}, got {storage!r}")
+        self.options = {"frames_png": frames_png, "flo": flo, "storage": storage}
         self.dir.mkdir(parents=True, exist_ok=True)
         self.target = Target(self.dir, clip.num_frames, clip.height, clip.width, clip.fps, crf, self.options)
-        self._sinks: dict[str, list[Sink]] = {}
+        self._sinks: dict[str, list[tuple[Any, Sink]]] = {}
         self._scales = {n: PASSES[n].scale() for n in self.passes if PASSES[n].scale is not None}
         self._frame_controls: dict[str, tuple[Any, list[Sink]]] = {}
         try:
             for name in self.passes:
-                self._sinks[name] = [st.open(self.target) for st in PASSES[name].storage if st.enabled(self.options)]
+                self._sinks[name] = [(st, st.open(self.target)) for st in PASSES[name].storage
+                                     if st.enabled(self.options)]
             for kind in self.controls:
                 spec = CONTROLS[kind]
                 if spec.frame is not None:
@@ -72,7 +77,7 @@ class CameraWriter:
         f = b.frame
         for name in self.passes:
             value = b[name]
-            for sink in self._sinks[name]:
+            for _, sink in self._sinks[name]:
                 sink.write(f, value)
             if name in self._scales:
                 self._scales[name].update(value)
@@ -87,7 +92,7 @@ class CameraWriter:
             sink.abort()
 
     def _all_sinks(self) -> list[Sink]:
-        return [s for sinks in self._sinks.values() for s in sinks] + \
+        return [s for sinks in self._sinks.values() for _, s in sinks] + \
                [s for _, sinks in self._frame_controls.values() for s in sinks]
 
     # ---------------------------------------------------------------- finishing
@@ -104,13 +109,19 @@ class CameraWriter:
         """
         results = dict(results or {})
         scales = {n: acc.result() for n, acc in self._scales.items()}
+        files_entries: dict[str, list[dict]] = {}
         for name, sinks in self._sinks.items():
-            for sink in sinks:
-                sink.close(results.get(name), scales.get(name))
+            files_entries[name] = []
+            for st, sink in sinks:
+                encoding = sink.close(results.get(name), scales.get(name))
+                files_entries[name].append({**st.describe(), **(encoding or {})})
         for _, sinks in self._frame_controls.values():
             for sink in sinks:
                 sink.close()
-        files = ClipFiles(self.dir, self.clip, {n: PASSES[n] for n in self.passes}, scales, results)
+        encodings = {n: {e["pattern"]: e for e in entries} for n, entries in files_entries.items()}
+        exact = {n: sink.exact for n, sinks in self._sinks.items() for _, sink in sinks if sink.exact is not None}
+        files = ClipFiles(self.dir, self.clip, {n: PASSES[n] for n in self.passes}, scales, results, encodings,
+                          exact)
         for name in self.passes:
             preview = PASSES[name].preview
             frames = preview(files) if preview is not None else None
@@ -121,7 +132,10 @@ class CameraWriter:
             if spec.clip is not None:
                 state = spec.setup(self.clip) if spec.setup is not None else None
                 self._encode(spec.storage, spec.clip(files, state))
-        manifest = build_manifest(self.clip, self.passes, self.controls, self.options, scales, results)
+        for sink in self._all_sinks():
+            sink.release()
+        manifest = build_manifest(self.clip, self.passes, self.controls, self.options, scales, results,
+                                  files_entries)
         (self.dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         return manifest
 
@@ -140,17 +154,33 @@ class CameraWriter:
 
 
 def build_manifest(clip: Clip, passes: Sequence[str], controls: Sequence[str], options: dict,
-                   scales: dict, values: dict) -> dict:
+                   scales: dict, values: dict, files: dict[str, list[dict]] | None = None) -> dict:
     """Every file of the camera folder: pattern, dtype, shape, units, range, polarity, decode
-    rule (each pass's ``Pass.manifest``) and the controls."""
+    rule (each pass's ``Pass.manifest``) and the controls.
+
+    The manifest says which ``storage`` option wrote the folder; each pass's entry also gets
+    ``files`` (every written storage: pattern, format, decode rule and the clip's encoding
+    parameters), ``file`` (the pattern it is read back from, unless the pass names it) and
+    ``max_error`` (how far the values ``physreel.load`` returns may be from the computed ones:
+    0 = exact)."""
     m: dict = {"frames": clip.num_frames, "width": clip.width, "height": clip.height, "fps": clip.fps,
-               "passes": {}}
+               "storage": options.get("storage", COMPACT), "passes": {}}
     for name in passes:
         info = ManifestInfo(clip.num_frames, clip.height, clip.width, clip.fps, options,
                             scales.get(name), values.get(name))
         entry = PASSES[name].manifest(info)
-        if entry is not None:
-            m["passes"][name] = entry
+        if entry is None:
+            continue
+        written = (files or {}).get(name, [])
+        clip_files = [f for st, f in zip([s for s in PASSES[name].storage if s.enabled(options)], written,
+                                         strict=True) if st.clip]
+        if clip_files:
+            entry.setdefault("file", clip_files[0]["pattern"])
+            if "max_error" in clip_files[0]:
+                entry.setdefault("max_error", clip_files[0]["max_error"])
+        if written:
+            entry["files"] = written
+        m["passes"][name] = entry
     if controls:
         m["control"] = {k: CONTROLS[k].manifest() for k in controls}
     return m

@@ -105,8 +105,6 @@ def depth_to_mm_uint16(depth: np.ndarray) -> np.ndarray:
         ``round(1000 * depth)`` clipped to [0, 65535] (65.535 m); background stays 0.  A
         foreground depth under 0.5 mm becomes 1 so that it is not mistaken for background.
     """
-    d = np.asarray(depth, dtype=np.float64)
-    mm = np.rint(np.nan_to_num(d, nan=0.0, posinf=65535e-3) * 1000.0)
-    mm = np.clip(mm, 0, 65535)
-    mm = np.where((d > 0) & (mm == 0), 1, mm)
-    return mm.astype(np.uint16)
+    from ..passes.quantize import encode_units
+
+    return encode_units(depth, 0.001)

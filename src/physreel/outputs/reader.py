@@ -2,17 +2,21 @@
 
     out = physreel.load("renders/glass_drop")
     out.metadata["objects"]["glass"]["position"]        # per-frame positions
-    depth = out.cameras["main"].read("depth")           # (T, H, W) float32 metres, memory-mapped
+    depth = out.cameras["main"].read("depth")           # (T, H, W) float32 metres
+    for d in out.cameras["main"].frames("depth"): ...   # one frame at a time (bounded memory)
     tracks = out.cameras["main"].read("tracks")         # dict of TAP-Vid arrays
     cond = out.cameras["main"].read_control("depth")    # (T, H, W, 3) uint8, near = white
 
-Every pass is read from the files its registry entry declares (:mod:`physreel.passes`).
+Every pass is read from the files its registry entry declares (:mod:`physreel.passes`), decoded
+with the parameters its manifest entry gives (the compact storage's 16-bit PNGs come back as the
+same float32 arrays as ``--storage npy`` writes, within the entry's ``max_error``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,7 @@ import numpy as np
 
 from ..errors import ArgumentError, InputError
 from ..passes import CONTROLS, PASSES
-from ..passes.files import read_pass
+from ..passes.files import FrameSequence, manifest_encodings, pass_frames, pass_sequence, read_pass
 
 
 @dataclass
@@ -52,13 +56,17 @@ class CameraOutput:
     def read(self, name: str) -> Any:
         """All frames of pass ``name`` (an alias such as ``seg`` or ``normal`` is accepted).
 
+        The same arrays whatever the storage: decoded from the compact storage's PNGs (within the
+        manifest entry's ``max_error``: 0.5 mm for depth, half a quantisation step for normals
+        and flow, exact for segmentation and occlusion), memory-mapped from ``--storage npy``.
+
         Returns
         -------
-        depth : (T, H, W) float32 metres (memory-mapped)
-        segmentation : (T, H, W) uint16 (memory-mapped)
-        normals : (T, H, W, 3) float32 (memory-mapped)
-        flow_forward, flow_backward : (T, H, W, 2) float32 pixels (memory-mapped)
-        occlusion_forward, occlusion_backward : (T, H, W) bool (memory-mapped)
+        depth : (T, H, W) float32 metres
+        segmentation : (T, H, W) uint16
+        normals : (T, H, W, 3) float32
+        flow_forward, flow_backward : (T, H, W, 2) float32 pixels
+        occlusion_forward, occlusion_backward : (T, H, W) bool
         rgb : (T, H, W, 3) uint8 (from the lossless PNG frames when written, else decoded MP4)
         tracks : dict of TAP-Vid arrays (tracks_2d, occluded, query_points, tracks_3d, point_object)
         boxes : list over frames of lists over objects
@@ -69,11 +77,31 @@ class CameraOutput:
         ArgumentError
             Unknown pass name ("did you mean"), or a pass this camera was not rendered with.
         """
+        canonical = self._check(name)
+        return read_pass(PASSES[canonical], self.folder, self._encodings(canonical))
+
+    def frames(self, name: str) -> Iterator[np.ndarray]:
+        """The frames of an array pass (``depth``, ``flow_forward`` ...) one at a time, decoded as
+        :meth:`read` does; memory does not grow with the clip."""
+        canonical = self._check(name)
+        return pass_frames(PASSES[canonical], self.folder, self._encodings(canonical))
+
+    def sequence(self, name: str) -> FrameSequence:
+        """An array pass with random access to its frames, each decoded when asked for
+        (``seq[t]``, ``seq[a:b]``, ``len(seq)``): for readers that jump between frames without
+        holding the clip in memory."""
+        canonical = self._check(name)
+        return pass_sequence(PASSES[canonical], self.folder, self._encodings(canonical))
+
+    def _check(self, name: str) -> str:
         canonical = PASSES.canonical(name)
         if canonical not in self.passes:
             raise ArgumentError(f"camera '{self.name}' has no pass {name!r}; it has {', '.join(self.passes) or 'none'} "
                                 f"(render with --passes {canonical})")
-        return read_pass(PASSES[canonical], self.folder)
+        return canonical
+
+    def _encodings(self, name: str) -> dict:
+        return manifest_encodings(self.manifest.get("passes", {}).get(name, {}))
 
     def read_control(self, kind: str) -> np.ndarray:
         """All frames of conditioning control ``kind`` as written (lossless PNG frames).

@@ -108,6 +108,7 @@ def write_render(
     overwrite: bool = False,
     progress: Progress | None = None,
     record: SimulationRecord | None = None,
+    storage: str | None = None,
 ) -> RenderResult:
     """Render every camera of a simulated scene into folder ``out`` (atomically).
 
@@ -123,13 +124,16 @@ def write_render(
     overwrite : replace ``out`` even when it is not a physreel render
     progress : called as ``progress("render", done, total)``
     record : the simulation's :class:`SimulationRecord`, when the caller made it already
+    storage : ``"compact"`` or ``"npy"`` (default: the scene's ``render.storage``; see
+        :mod:`physreel.passes.storage`)
     """
     t0 = time.perf_counter()
     out = Path(out)
     check_output_folder(out, overwrite=overwrite)
     record = record if record is not None else record_simulation(assembly, trajectory)
     with atomic_folder(out) as tmp:
-        n = _write(assembly, trajectory, tmp, list(passes), list(controls), frames_png, flo, progress, record)
+        n = _write(assembly, trajectory, tmp, list(passes), list(controls), frames_png, flo, progress, record,
+                   storage or assembly.scene.render.storage)
     seconds = time.perf_counter() - t0
     scene = assembly.scene
     n_cams = len(scene.cameras)
@@ -176,7 +180,8 @@ def record_simulation(assembly: Assembly, trajectory: Trajectory) -> SimulationR
 
 
 def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], controls: list[str],
-           frames_png: bool, flo: bool, progress: Progress | None, record: SimulationRecord | None) -> int:
+           frames_png: bool, flo: bool, progress: Progress | None, record: SimulationRecord | None,
+           storage: str) -> int:
     from ..passes import Clip
     from ..rendering.passes import render_passes
     from .camera_writer import CameraWriter
@@ -191,7 +196,7 @@ def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], c
     with open_renderer(assembly, traj, w, h) as renderer:
         for cam in scene.cameras:
             clip = Clip(assembly, traj, cam.name, record.views[cam.name], all_geoms, labels)
-            writer = CameraWriter(tmp / cam.name, clip, passes, controls, frames_png=frames_png, flo=flo,
+            writer = CameraWriter(tmp / cam.name, clip, passes, controls, frames_png=frames_png, flo=flo, storage=storage,
                                   crf=scene.render.quality)
             try:
                 stream = render_passes(renderer, clip, passes)

@@ -5,20 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import Doc, ManifestInfo, Needs, Pass, register_pass
-from .storage import Npy, Png16
+from .storage import COMPACT, NPY, Npy, Png16Units
 
 #: Depth range used when a clip has no foreground pixel at all (metres).
 EMPTY_RANGE = (0.1, 1.0)
 
-
-def depth_mm(depth: np.ndarray) -> np.ndarray:
-    from ..outputs.formats import depth_to_mm_uint16
-
-    return depth_to_mm_uint16(depth)
-
-
-NPY = Npy("depth.npy", np.float32)
-PNG = Png16("depth_mm", encode=depth_mm)
+# The .npy comes first so that folders written before the compact storage (which have both
+# files and no unit in their manifest) read back from it.
+ARRAY = Npy("depth.npy", np.float32, mode=NPY)
+PNG = Png16Units("depth_mm", base_unit=0.001, units="metres", mode=COMPACT)
 
 
 def clip_range(scale) -> tuple[float, float]:
@@ -53,12 +48,13 @@ def preview(files):
 
 
 def manifest(m: ManifestInfo) -> dict:
-    return {"file": NPY.pattern, "dtype": "float32", "shape": [m.frames, m.height, m.width], "units": "metres",
+    return {"dtype": "float32", "shape": [m.frames, m.height, m.width], "units": "metres",
             "meaning": "z-depth: distance along the camera's viewing axis (not along the ray)",
             "background": 0.0, "range": m.scale,
-            "png16": PNG.pattern,
-            "png16_decode": "uint16 millimetres; 0 = background; metres = value / 1000; 65535 = 65.535 m or "
-                            "farther (use depth.npy beyond)",
+            "range_meaning": "[near, far]: the 1st and 99th percentiles of foreground depth over the clip "
+                             "(the preview's and the depth control's scale)",
+            "png16_unit": "1 mm unless the clip sees farther than 65.535 m: then the smallest whole number of "
+                          "millimetres that fits (see files[].unit)",
             "preview": "depth.mp4 (turbo colour map of inverse depth, one range for the whole clip; near = red)"}
 
 
@@ -66,12 +62,12 @@ register_pass(Pass(
     name="depth",
     compute=lambda frame, state: frame.render["gt"]["depth"],
     needs=Needs(render=("gt",)),
-    storage=(NPY, PNG),
+    storage=(ARRAY, PNG),
     scale=scale,
     preview=preview,
     manifest=manifest,
-    doc=Doc("z-depth in metres (float32 .npy, 16-bit millimetre PNGs)",
-            files="`depth.npy` (T, H, W), `depth_mm/NNNNN.png`, `depth.mp4`",
+    doc=Doc("z-depth in metres (16-bit millimetre PNGs; float32 .npy with --storage npy)",
+            files="`depth_mm/NNNNN.png` (`depth.npy` (T, H, W) with `--storage npy`), `depth.mp4`",
             convention="float32 metres, **z-depth** along the camera axis, 0 = background; "
-                       "PNG: uint16 millimetres"),
+                       "PNG: uint16 millimetres (error <= 0.5 mm)"),
 ))

@@ -12,15 +12,19 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import Doc, ManifestInfo, Needs, Pass, register_pass
-from .storage import Flo, Npy
+from .storage import COMPACT, NPY, Flo, Npy, Png1, Png16Range
 
 SIGN = {"forward": "t -> t+1", "backward": "t -> t-1"}
-FLOW_DOC = Doc("exact optical flow to the next / previous frame, pixels (float32 .npy)",
-               files="`flow_*.npy` (T, H, W, 2), `flow_*.mp4`, `.flo` with `--flo`",
+FLOW_DOC = Doc("exact optical flow to the next / previous frame, pixels (16-bit PNGs; float32 .npy with "
+               "--storage npy)",
+               files="`flow_*/NNNNN.png` (dx, dy planes; `flow_*.npy` (T, H, W, 2) with `--storage npy`), "
+                     "`flow_*.mp4`, `.flo` with `--flo`",
                convention="float32 pixels `(dx, dy)`, x right, y down; t → t+1 / t → t−1, exact from "
-                          "poses and camera motion; zeros (all occluded) where undefined")
-OCCLUSION_DOC = Doc("where flow is undefined: hidden or off-screen in the other frame (bool .npy)",
-                    files="`occlusion_*.npy` (T, H, W), `.mp4`",
+                          "poses and camera motion; zeros (all occluded) where undefined; PNG: one range "
+                          "per channel and clip")
+OCCLUSION_DOC = Doc("where flow is undefined: hidden or off-screen in the other frame (1-bit PNGs; bool "
+                    ".npy with --storage npy)",
+                    files="`occlusion_*/NNNNN.png` (`occlusion_*.npy` (T, H, W) with `--storage npy`), `.mp4`",
                     convention="bool, True = the pixel's surface point is hidden or off-screen in "
                                "the other frame")
 
@@ -67,15 +71,17 @@ class FlowScale:
 
 def _register(direction: str) -> None:
     flow_name, occ_name = f"flow_{direction}", f"occlusion_{direction}"
-    flow_npy = Npy(f"{flow_name}.npy", np.float32, channels=(2,))
+    flow_npy = Npy(f"{flow_name}.npy", np.float32, channels=(2,), mode=NPY)
+    flow_png = Png16Range(flow_name, channels=(2,), mode=COMPACT)
     flo = Flo(flow_name, option="flo")
-    occ_npy = Npy(f"{occ_name}.npy", np.bool_)
+    occ_npy = Npy(f"{occ_name}.npy", np.bool_, mode=NPY)
+    occ_png = Png1(occ_name, mode=COMPACT)
     flow_needs = Needs(render=(_motion_key(direction),))
     occ_needs = Needs(render=("gt", _motion_key(direction)), passes=("depth", "segmentation"),
                       neighbours=("next",) if direction == "forward" else ("prev",))
 
     def flow_manifest(m: ManifestInfo) -> dict:
-        return {"file": flow_npy.pattern, "dtype": "float32", "shape": [m.frames, m.height, m.width, 2],
+        return {"dtype": "float32", "shape": [m.frames, m.height, m.width, 2],
                 "units": "pixels",
                 "meaning": f"optical flow {SIGN[direction]}: (dx, dy), x right, y down; pixel centre (u+0.5, v+0.5) "
                            "of frame t moves to (u+0.5+dx, v+0.5+dy)",
@@ -92,7 +98,7 @@ def _register(direction: str) -> None:
         return (flow_to_color(f, max_flow=mx) for f in files.frames(flow_name))
 
     def occ_manifest(m: ManifestInfo) -> dict:
-        return {"file": occ_npy.pattern, "dtype": "bool", "shape": [m.frames, m.height, m.width],
+        return {"dtype": "bool", "shape": [m.frames, m.height, m.width],
                 "polarity": f"True = the pixel's surface point is hidden or off-screen in the other frame "
                             f"({SIGN[direction]})"}
 
@@ -102,11 +108,12 @@ def _register(direction: str) -> None:
     register_pass(Pass(
         name=flow_name, needs=flow_needs,
         compute=lambda frame, state: flow_of(frame, direction),
-        storage=(flow_npy, flo), scale=FlowScale, preview=flow_preview, manifest=flow_manifest, doc=FLOW_DOC))
+        storage=(flow_npy, flow_png, flo), scale=FlowScale, preview=flow_preview, manifest=flow_manifest,
+        doc=FLOW_DOC))
     register_pass(Pass(
         name=occ_name, needs=occ_needs,
         compute=lambda frame, state: occlusion_of(frame, direction),
-        storage=(occ_npy,), preview=occ_preview, manifest=occ_manifest, doc=OCCLUSION_DOC))
+        storage=(occ_npy, occ_png), preview=occ_preview, manifest=occ_manifest, doc=OCCLUSION_DOC))
 
 
 _register("forward")

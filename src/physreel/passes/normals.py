@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import Doc, ManifestInfo, Needs, Pass, register_pass
-from .storage import Npy
+from .storage import COMPACT, NPY, Npy, Png16Range
 
-NPY = Npy("normals.npy", np.float32, channels=(3,))
+ARRAY = Npy("normals.npy", np.float32, channels=(3,), mode=NPY)
+PNG = Png16Range("normals", channels=(3,), mode=COMPACT)
 
 
 def preview(files):
@@ -17,7 +18,7 @@ def preview(files):
 
 
 def manifest(m: ManifestInfo) -> dict:
-    return {"file": NPY.pattern, "dtype": "float32", "shape": [m.frames, m.height, m.width, 3],
+    return {"dtype": "float32", "shape": [m.frames, m.height, m.width, 3],
             "units": "unit vectors",
             "frame": "OpenCV camera frame: x right, y down, z forward; a surface facing the camera has z < 0",
             "background": [0, 0, 0], "source": "geometry (interpolated mesh normals), not differentiated depth",
@@ -29,11 +30,12 @@ register_pass(Pass(
     aliases=("normal",),
     compute=lambda frame, state: frame.render["gt"]["normals"],
     needs=Needs(render=("gt",)),
-    storage=(NPY,),
+    storage=(ARRAY, PNG),
     preview=preview,
     manifest=manifest,
-    doc=Doc("unit surface normals, OpenCV camera frame (float32 .npy)",
-            files="`normals.npy` (T, H, W, 3), `normals.mp4`",
+    doc=Doc("unit surface normals, OpenCV camera frame (16-bit PNGs; float32 .npy with --storage npy)",
+            files="`normals/NNNNN.png` (x, y, z planes; `normals.npy` (T, H, W, 3) with `--storage npy`), "
+                  "`normals.mp4`",
             convention="float32 unit vectors in the OpenCV camera frame; facing the camera: z < 0; "
-                       "0 background; from the geometry"),
+                       "0 background; from the geometry; PNG: one range per channel and clip (error < 2e-5)"),
 ))

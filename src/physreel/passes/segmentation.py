@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import Doc, ManifestInfo, Needs, Pass, register_pass
-from .storage import Npy, Png16
+from .storage import COMPACT, NPY, Npy, Png16
 
-NPY = Npy("segmentation.npy", np.uint16)
-PNG = Png16("segmentation")
+ARRAY = Npy("segmentation.npy", np.uint16, mode=NPY)
+PNG = Png16("segmentation", mode=COMPACT)
 
 
 def preview(files):
@@ -18,7 +18,7 @@ def preview(files):
 
 
 def manifest(m: ManifestInfo) -> dict:
-    return {"file": NPY.pattern, "png16": PNG.pattern, "dtype": "uint16", "shape": [m.frames, m.height, m.width],
+    return {"dtype": "uint16", "shape": [m.frames, m.height, m.width],
             "values": "instance ids: 0 background, 1 ground, object k (metadata 'objects' order) = k + 2 "
                       "(a person's body parts show as the person); table in metadata.json 'segmentation_ids'",
             "antialiasing": "none", "preview": "segmentation.mp4 (fixed palette)"}
@@ -40,11 +40,12 @@ register_pass(Pass(
     aliases=("seg",),
     compute=compute,
     needs=Needs(render=("gt",)),
-    storage=(NPY, PNG),
+    storage=(ARRAY, PNG),
     preview=preview,
     manifest=manifest,
-    doc=Doc("instance ids (uint16 .npy and 16-bit PNGs)",
-            files="`segmentation.npy` (T, H, W), `segmentation/NNNNN.png`, `segmentation.mp4`",
+    doc=Doc("instance ids (16-bit PNGs; uint16 .npy with --storage npy)",
+            files="`segmentation/NNNNN.png` (`segmentation.npy` (T, H, W) with `--storage npy`), "
+                  "`segmentation.mp4`",
             convention="uint16; 0 background, 1 ground, object k = k + 2 (`segmentation_ids` in "
                        "metadata); no anti-aliasing"),
 ))

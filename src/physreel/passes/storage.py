@@ -8,8 +8,12 @@ scale; the reader reads the pass back from the first of them that was written.
 storage           files                                       read back as
 ================  ==========================================  ================================
 ``Npy``           ``<file>`` (T, H, W, *channels), streamed   memory-mapped array
-``Png16``         ``<folder>/NNNNN.png``, 16-bit grey         (T, H, W) uint16
-``Png16Scaled``   same, encoded with the clip-wide scale      (T, H, W) uint16
+``Png16``         ``<folder>/NNNNN.png``, 16-bit grey         (T, H, W) uint16 (exact)
+``Png16Units``    same, ``value * unit`` (depth in mm)        (T, H, W) float32 (<= unit / 2)
+``Png16Range``    same, channel planes stacked vertically,    (T, H, W[, C]) float32
+                  one [lo, hi] per channel for the clip       (<= step / 2)
+``Png16Scaled``   same, encoded with the pass's clip scale    (T, H, W) uint16
+``Png1``          ``<folder>/NNNNN.png``, 1-bit               (T, H, W) bool (exact)
 ``Video``         ``<file>``, H.264 yuv420p (lossy)           (T, H, W, 3) uint8
 ``PngFrames``     ``<folder>/NNNNN.png``, 8-bit               (T, H, W[, 3]) uint8
 ``FirstFrame``    one PNG of frame 0                          (not a clip)
@@ -18,13 +22,20 @@ storage           files                                       read back as
 ``Json``          ``<file>``: list over frames of the values  list
 ================  ==========================================  ================================
 
-``option`` names a writer option that switches a storage on (``frames_png``, ``flo``).
+``option`` names a writer option that switches a storage on (``frames_png``, ``flo``);
+``mode`` ties it to one value of the writer option ``storage``: :data:`COMPACT` (the default:
+16-bit and 1-bit PNGs, decoded by the reader within the bound the manifest states) or
+:data:`NPY` (float ``.npy`` arrays, exact).  A storage without a mode is written in both.
+
+A sink's ``close`` may return the parameters of its encoding (a clip's unit or ranges); the
+camera writer puts them, with :meth:`Storage.describe`, in the pass's ``files`` entry of the
+manifest, and ``read`` / ``frames`` take them back as ``encoding``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +43,11 @@ from typing import Any
 import numpy as np
 
 FRAME = "{frame:05d}"
+#: The writer's ``storage`` option: 16-bit PNGs decoded within a stated bound (default) ...
+COMPACT = "compact"
+#: ... or exact float ``.npy`` arrays.
+NPY = "npy"
+STORAGE_MODES = (COMPACT, NPY)
 
 
 @dataclass(frozen=True)
@@ -60,12 +76,22 @@ class Target:
 
 class Sink:
     """An open storage: ``write(index, value)`` for every frame, then ``close(value, scale)``
-    with the pass's clip-level value and clip-wide scale; ``abort()`` after a failure."""
+    with the pass's clip-level value and clip-wide scale (it returns the parameters of the
+    encoding, or None), then ``release()`` once previews and controls are made; ``abort()``
+    after a failure.
+
+    A sink that kept the exact frames (a buffered encoding) offers them as ``exact``, the path
+    of a ``.npy`` (T, H, W, ...) that previews and clip-wide controls read until ``release``."""
+
+    exact: Path | None = None
 
     def write(self, index: int, value: Any) -> None:
         pass
 
-    def close(self, value: Any = None, scale: Any = None) -> None:
+    def close(self, value: Any = None, scale: Any = None) -> dict | None:
+        return None
+
+    def release(self) -> None:
         pass
 
     def abort(self) -> None:
@@ -81,19 +107,27 @@ class Storage:
         File, or per-frame file pattern with ``{frame:05d}``, relative to the camera folder.
     option : str or None
         Writer option that enables it; None = always written.
+    mode : str or None
+        :data:`COMPACT` or :data:`NPY`: written only with that ``storage`` option; None = both.
     clip : bool
         Whether it holds the whole clip (so the pass can be read back from it).
     """
 
     clip = True
+    #: file format in the manifest
+    format = ""
 
-    def __init__(self, pattern: str, option: str | None = None):
-        self.pattern, self.option = pattern, option
+    def __init__(self, pattern: str, option: str | None = None, mode: str | None = None):
+        if mode is not None and mode not in STORAGE_MODES:
+            raise ValueError(f"storage mode must be one of {STORAGE_MODES} or None, got {mode!r}")
+        self.pattern, self.option, self.mode = pattern, option, mode
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.pattern!r})"
 
     def enabled(self, options: Mapping[str, Any]) -> bool:
+        if self.mode is not None and options.get("storage", COMPACT) != self.mode:
+            return False
         return self.option is None or bool(options.get(self.option))
 
     def open(self, target: Target) -> Sink:
@@ -102,8 +136,20 @@ class Storage:
     def exists(self, folder: Path) -> bool:
         return (Path(folder) / self.pattern).exists()
 
-    def read(self, folder: Path) -> Any:
+    def read(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> Any:
         raise NotImplementedError
+
+    def frames(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> Iterator[np.ndarray]:
+        """The frames one at a time (bounded memory for the per-frame and memory-mapped
+        storages)."""
+        arr = self.read(folder, encoding)
+        for i in range(len(arr)):
+            yield np.asarray(arr[i])
+
+    def describe(self) -> dict:
+        """Its entry in the manifest's ``files`` list: pattern, format and, where it needs one,
+        the decode rule (the parameters of a clip's encoding are added by the writer)."""
+        return {"pattern": self.pattern, "format": self.format}
 
 
 class _PerFrame(Storage):
@@ -111,8 +157,8 @@ class _PerFrame(Storage):
 
     ext = ""
 
-    def __init__(self, folder: str, option: str | None = None):
-        super().__init__(f"{folder}/{FRAME}.{self.ext}", option)
+    def __init__(self, folder: str, option: str | None = None, mode: str | None = None):
+        super().__init__(f"{folder}/{FRAME}.{self.ext}", option, mode)
         self.folder = folder
 
     def exists(self, folder: Path) -> bool:
@@ -126,12 +172,18 @@ class _PerFrame(Storage):
     def write_one(self, path: Path, value: Any) -> None:
         raise NotImplementedError
 
-    def read_one(self, path: Path) -> np.ndarray:
+    def read_one(self, path: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
         raise NotImplementedError
 
-    def read(self, folder: Path) -> np.ndarray:
-        files = sorted((Path(folder) / self.folder).glob(f"*.{self.ext}"))
-        return np.stack([self.read_one(p) for p in files])
+    def files(self, folder: Path) -> list[Path]:
+        return sorted((Path(folder) / self.folder).glob(f"[0-9]*.{self.ext}"))
+
+    def read(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
+        return np.stack([self.read_one(p, encoding) for p in self.files(folder)])
+
+    def frames(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> Iterator[np.ndarray]:
+        for p in self.files(folder):
+            yield self.read_one(p, encoding)
 
 
 class _PerFrameSink(Sink):
@@ -166,8 +218,11 @@ class Npy(Storage):
     channels : frame dimensions after (H, W), e.g. ``(3,)`` for normals
     """
 
-    def __init__(self, file: str, dtype, channels: tuple[int, ...] = (), option: str | None = None):
-        super().__init__(file, option)
+    format = "npy"
+
+    def __init__(self, file: str, dtype, channels: tuple[int, ...] = (), option: str | None = None,
+                 mode: str | None = None):
+        super().__init__(file, option, mode)
         self.dtype, self.channels = np.dtype(dtype), tuple(channels)
 
     def open(self, target: Target) -> Sink:
@@ -176,8 +231,11 @@ class Npy(Storage):
         return _NpySink(NpyStreamWriter(target.folder / self.pattern, target.frames,
                                         (target.height, target.width, *self.channels), self.dtype))
 
-    def read(self, folder: Path) -> np.ndarray:
+    def read(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
         return np.load(Path(folder) / self.pattern, mmap_mode="r")
+
+    def describe(self) -> dict:
+        return {**super().describe(), "dtype": str(self.dtype), "max_error": 0}
 
 
 class _NpySink(Sink):
@@ -202,10 +260,11 @@ class Png16(_PerFrame):
     the values as they are, e.g. segmentation ids)."""
 
     ext = "png"
+    format = "png16"
 
     def __init__(self, folder: str, encode: Callable[[np.ndarray], np.ndarray] | None = None,
-                 option: str | None = None):
-        super().__init__(folder, option)
+                 option: str | None = None, mode: str | None = None):
+        super().__init__(folder, option, mode)
         self.encode = encode
 
     def write_one(self, path: Path, value: Any) -> None:
@@ -213,83 +272,44 @@ class Png16(_PerFrame):
 
         write_png16(path, self.encode(value) if self.encode is not None else value)
 
-    def read_one(self, path: Path) -> np.ndarray:
+    def read_one(self, path: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
         from ..outputs.formats import read_png16
 
         return read_png16(path)
 
-
-class Png16Scaled(Png16):
-    """16-bit PNG per frame encoded with the pass's clip-wide scale (``Pass.scale``):
-    ``encode(frame, scale) -> (H, W) uint16``.
-
-    The scale is known only after the last frame, so frames wait in a temporary ``.npy``
-    beside the PNGs (memory does not grow with the clip) and are encoded when the sink closes.
-    """
-
-    def __init__(self, folder: str, encode: Callable[[np.ndarray, Any], np.ndarray],
-                 option: str | None = None):
-        super().__init__(folder, encode, option)
-
-    def open(self, target: Target) -> Sink:
-        d = target.folder / self.folder
-        d.mkdir(parents=True, exist_ok=True)
-        return _ScaledSink(self, d, target.frames)
-
-
-class _ScaledSink(Sink):
-    def __init__(self, storage: Png16Scaled, folder: Path, frames: int):
-        self.storage, self.folder, self.frames = storage, folder, frames
-        self.tmp = folder / ".unscaled.npy"
-        self.w = None
-
-    def write(self, index: int, value: Any) -> None:
-        from ..outputs.npystream import NpyStreamWriter
-
-        a = np.asarray(value)
-        if self.w is None:
-            self.w = NpyStreamWriter(self.tmp, self.frames, a.shape, a.dtype)
-        self.w.write(a)
-
-    def close(self, value: Any = None, scale: Any = None) -> None:
-        from ..outputs.formats import write_png16
-
-        if self.w is None:
-            return
-        self.w.close()
-        self.w = None
-        frames = np.load(self.tmp, mmap_mode="r")
-        for i in range(frames.shape[0]):
-            write_png16(self.folder / f"{i:05d}.png", self.storage.encode(np.asarray(frames[i]), scale))
-        del frames
-        self.tmp.unlink()
-
-    def abort(self) -> None:
-        if self.w is not None:
-            _NpySink(self.w).abort()
-            self.w = None
+    def describe(self) -> dict:
+        out = {**super().describe(), "dtype": "uint16"}
+        if self.encode is None:
+            out.update(decode="the values as they are", max_error=0)
+        return out
 
 
 class Flo(_PerFrame):
     """Middlebury ``.flo`` per frame: (H, W, 2) float32 flow."""
 
     ext = "flo"
+    format = "flo"
 
     def write_one(self, path: Path, value: Any) -> None:
         from ..outputs.formats import write_flo
 
         write_flo(path, value)
 
-    def read_one(self, path: Path) -> np.ndarray:
+    def read_one(self, path: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
         from ..outputs.formats import read_flo
 
         return read_flo(path)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "dtype": "float32", "max_error": 0}
 
 
 # ------------------------------------------------------------------------------------ images
 class Video(Storage):
     """An H.264 yuv420p MP4 (lossy; plays in browsers) of (H, W, 3) uint8 frames; grey (H, W)
     frames are repeated into three channels."""
+
+    format = "mp4"
 
     def open(self, target: Target) -> Sink:
         from ..outputs.video import Mp4Writer
@@ -298,10 +318,18 @@ class Video(Storage):
         path.parent.mkdir(parents=True, exist_ok=True)
         return _VideoSink(Mp4Writer(path, target.fps, crf=target.crf))
 
-    def read(self, folder: Path) -> np.ndarray:
+    def read(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
         import imageio.v3 as iio
 
         return iio.imread(Path(folder) / self.pattern)
+
+    def frames(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> Iterator[np.ndarray]:
+        import imageio.v3 as iio
+
+        yield from iio.imiter(Path(folder) / self.pattern)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "codec": "H.264 yuv420p (lossy)", "dtype": "uint8"}
 
 
 class _VideoSink(Sink):
@@ -325,25 +353,30 @@ class PngFrames(_PerFrame):
     """8-bit PNG per frame (lossless): (H, W, 3) RGB or (H, W) grey uint8."""
 
     ext = "png"
+    format = "png"
 
     def write_one(self, path: Path, value: Any) -> None:
         write_png(path, value)
 
-    def read_one(self, path: Path) -> np.ndarray:
+    def read_one(self, path: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
         import imageio.v3 as iio
 
         return iio.imread(path)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "dtype": "uint8", "max_error": 0}
 
 
 class FirstFrame(Storage):
     """One PNG of frame 0 (the image for image-to-video models)."""
 
     clip = False
+    format = "png"
 
     def open(self, target: Target) -> Sink:
         return _FirstFrameSink(target.folder / self.pattern)
 
-    def read(self, folder: Path) -> np.ndarray:
+    def read(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> np.ndarray:
         import imageio.v3 as iio
 
         return iio.imread(Path(folder) / self.pattern)
@@ -362,10 +395,12 @@ class _FirstFrameSink(Sink):
 class Npz(Storage):
     """A compressed ``.npz`` of the pass's clip-level value (a dict of arrays, ``Pass.finish``)."""
 
+    format = "npz"
+
     def open(self, target: Target) -> Sink:
         return _NpzSink(target.folder / self.pattern)
 
-    def read(self, folder: Path) -> dict[str, np.ndarray]:
+    def read(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
         with np.load(Path(folder) / self.pattern) as z:
             return {k: z[k] for k in z.files}
 
@@ -382,10 +417,12 @@ class _NpzSink(Sink):
 class Json(Storage):
     """Compact JSON: a list over frames of the per-frame values (small, JSON-able values)."""
 
+    format = "json"
+
     def open(self, target: Target) -> Sink:
         return _JsonSink(target.folder / self.pattern)
 
-    def read(self, folder: Path) -> Any:
+    def read(self, folder: Path, encoding: Mapping[str, Any] | None = None) -> Any:
         return json.loads((Path(folder) / self.pattern).read_text())
 
 
@@ -398,3 +435,12 @@ class _JsonSink(Sink):
 
     def close(self, value: Any = None, scale: Any = None) -> None:
         self.path.write_text(json.dumps(self.values, separators=(",", ":")) + "\n")
+
+
+# The storages whose encoding depends on the whole clip live in their own module.
+from .encoded import Png1, Png16Range, Png16Scaled, Png16Units  # noqa: E402
+
+__all__ = [
+    "COMPACT", "NPY", "STORAGE_MODES", "FirstFrame", "Flo", "Json", "Npy", "Npz", "Png1", "Png16", "Png16Range",
+    "Png16Scaled", "Png16Units", "PngFrames", "Sink", "Storage", "Target", "Video", "as_rgb", "write_png",
+]

@@ -437,7 +437,9 @@ class RenderSettings(Model):
     ``tracks``: number of surface points to track; ``quality``: x264 CRF (lower = better);
     ``look``: the rendering tier (``fast``: post-process anti-aliasing and one filtered shadow
     lookup; ``standard``: 4x multisampling and softer shadow filtering; ``high``: standard with
-    sharper shadow maps) -- ground truth is the same in every tier.
+    sharper shadow maps) -- ground truth is the same in every tier;
+    ``storage``: ``compact`` (16-bit PNGs, decoded within the bound the manifest states) or
+    ``npy`` (exact float32 arrays, ~40x larger).
     """
 
     passes: PassList = ["rgb"]
@@ -448,6 +450,7 @@ class RenderSettings(Model):
     quality: Annotated[int, Field(ge=0, le=51)] = 18
     flo: bool = False
     tracks: Annotated[int, Field(ge=1, le=100000)] = 1024
+    storage: Literal["compact", "npy"] = "compact"
 
 
 # ------------------------------------------------------------------------------------ scene

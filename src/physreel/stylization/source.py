@@ -2,7 +2,7 @@
 
 ``stylize`` reads a render folder (or a frame stream), never the simulation: the per-frame
 camera (``K``, ``world_to_camera``) and object poses come from ``metadata.json``, the pixels
-from the camera folder (memory-mapped ``.npy`` passes; RGB from the lossless PNG frames when
+from the camera folder (array passes decoded a frame at a time; RGB from the lossless PNG frames when
 they were written, else decoded from ``rgb.mp4`` one frame at a time).  Memory does not grow
 with the clip length.
 """
@@ -20,7 +20,7 @@ from ..outputs.reader import RenderOutput, load
 from ..rendering.camera import CameraFrame
 from ..transforms import pose_to_matrix
 
-#: Passes stored as memory-mapped ``.npy`` arrays in a camera folder.
+#: Passes stored as per-frame arrays in a camera folder (16-bit PNGs or ``.npy``).
 ARRAY_PASSES = ("depth", "segmentation", "normals", "flow_forward", "flow_backward",
                 "occlusion_forward", "occlusion_backward")
 
@@ -151,12 +151,13 @@ class RenderFrames:
                 f"--passes {','.join(need)}")
 
     def array(self, name: str) -> np.ndarray:
-        """All frames of an array pass (memory-mapped), e.g. ``depth`` (T, H, W) float32 m."""
+        """All frames of an array pass, decoded one frame at a time when indexed (``[t]``,
+        ``[a:b]``), e.g. ``depth`` (T, H, W) float32 m."""
         if name not in self._arrays:
             if name not in ARRAY_PASSES:
                 raise ArgumentError(f"{name!r} is not an array pass; array passes are {', '.join(ARRAY_PASSES)}")
             self.require([name], f"reading {name}")
-            self._arrays[name] = self.output.read(name)
+            self._arrays[name] = self.output.sequence(name)
         return self._arrays[name]
 
     def rgb(self, t: int) -> np.ndarray:
