@@ -25,14 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..assembly import Assembly
-from ..colors import srgb_to_linear
+from ..colors import linear_to_srgb
 from ..physics.trajectory import Trajectory
 from .antialias import PostAA
 from .camera import CameraFrame
-from .lights import default_lights, light_rig
+from .lights import default_lights
 from .looks import get_look
 from .projections import NEAR, FrameProjections
-from .surfaces import FLOOR_ROUGHNESS, floor_surface, object_surfaces, skin_surface, vertex_normals
+from .shading import ColorShading
+from .surfaces import floor_surface, object_surfaces, skin_surface, vertex_normals
+from .tonemap import exposure_scale
 
 __all__ = ["Motion", "SceneRenderer", "default_lights"]
 
@@ -105,18 +107,13 @@ class SceneRenderer:
             geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
             surfaces += object_surfaces(geom, built.look, i, i + 2)
         g = assembly.ground
-        self.checker = None
         if g is not None:
-            light, dark = g.colors
-            floor = floor_surface(g.size, slot=self.n)
-            if g.texture == "checker":
-                self.checker = (srgb_to_linear(light), srgb_to_linear(dark), g.checker_size)
-            else:
-                floor.base_color[:3] = srgb_to_linear(light)
-            surfaces.append(floor)
+            surfaces.append(floor_surface(g.size, slot=self.n))
         radius = focus[1] if focus is not None else 2.0
-        lights = scene.lights if scene.lights is not None else default_lights(scene)
-        self.rig = light_rig(lights, float(max(radius * 2.0, 1.0)))
+        self.shading = ColorShading(scene, g, float(max(radius * 2.0, 1.0)), exposure_scale(scene.render.exposure))
+        if self.shading.plain_floor is not None:
+            surfaces[-1].base_color[:3] = self.shading.plain_floor
+        self.rig = self.shading.rig
         # bounding sphere of each object (object frame), for fitting shadow maps to the casters
         self._bound_centre = np.zeros((self.n, 3))
         self._bound_radius = np.zeros(self.n)
@@ -128,14 +125,19 @@ class SceneRenderer:
             lo, hi = pts.min(axis=0), pts.max(axis=0)
             self._bound_centre[i] = (lo + hi) / 2.0
             self._bound_radius[i] = np.linalg.norm(pts - self._bound_centre[i], axis=1).max()
-        self.background = np.array([*srgb_to_linear(scene.background), 1.0], dtype=np.float32)
-        self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
+        sky = self.shading.sky
+        # a flat sky is the cleared colour, exactly the sRGB value asked for
+        self.flat_sky = None if sky.kind != "color" else \
+            np.array([*(np.round(linear_to_srgb(sky.horizon) * 255.0) / 255.0), 1.0], dtype=np.float32)
         self.scene = GpuScene([s for s in surfaces if not s.dynamic], self.n + 1)
         dynamic = [s for s in surfaces if s.dynamic]
         self.dynamic = GpuScene(dynamic, self.n + 1, dynamic=True) if dynamic else None
-        self.floor_luts = self._floor_luts(g is not None)
         self.floor_half = g.size / 2.0 if g is not None else None
         self.post_aa = PostAA(self.ctx)
+        self.soft_shadows = scene.render.shadows == "soft"
+        self.transparent_casters = any(g.blend for sc in (self.scene, self.dynamic) if sc is not None for g in sc.groups)
+        self.ao = None
+        self._sky_key = self._sky_last = None  # the cached sky's camera, the last camera seen
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> SceneRenderer:
@@ -152,21 +154,9 @@ class SceneRenderer:
             self.scene.delete()
             if self.dynamic is not None:
                 self.dynamic.delete()
-            for t in self.floor_luts:
-                t.delete()
+            self.shading.delete()
             self.post_aa.delete()
             self.scene = None
-
-    def _floor_luts(self, has_floor: bool) -> list:
-        """Textures of the floor's tabulated directional lighting (floor_lighting), or []."""
-        from .floor_lighting import LUT_SIZE, floor_tables
-        from .glutil import Texture2D, gl
-
-        rig = self.rig
-        if not has_floor or not rig.dir_direction or rig.n_dir_shadow > 3:
-            return []
-        tables = floor_tables(rig.dir_direction, rig.dir_radiance, rig.n_dir_shadow, FLOOR_ROUGHNESS)
-        return [Texture2D(LUT_SIZE, LUT_SIZE, gl.GL_RGBA32F, image=t, filter_linear=True) for t in tables]
 
     # ------------------------------------------------------------------ per frame
     def render(self, cam: CameraFrame, poses: np.ndarray, present: np.ndarray | None, outputs: set[str], *,
@@ -234,8 +224,8 @@ class SceneRenderer:
         if layout:
             target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
             if "color" in layout:
-                result["rgb"] = self.post_aa.run(target, cam, *bounds, self.floor_half) if self.look.post_aa else \
-                    target.read("color", gl.GL_RGB, np.uint8, 3)
+                result["rgb"] = self.post_aa.run(target, target.depth, cam, *bounds, self.floor_half) \
+                    if self.look.post_aa else target.read("color", gl.GL_RGB, np.uint8, 3)
                 self.scene.bind()
             # Read-backs land in the final arrays (channel subsets are read directly, not copied).
             if gt:
@@ -323,25 +313,35 @@ class SceneRenderer:
 
         size = self.look.shadow_size(self.width, self.height)
         casters = [(sc, g) for sc, g in self._draw_list(None, None, False) if not g.floor]
-        return render_shadow_maps(self.ctx, casters, shadow_matrices(self.rig, centres, radii, size), size)
+        return render_shadow_maps(self.ctx, [c for c in casters if not c[1].blend], [c for c in casters if c[1].blend],
+                                  shadow_matrices(self.rig, centres, radii, size), size, self.soft_shadows)
 
     def _geometry_pass(self, layout: list[str], frame: FrameProjections, shadow_maps: list, model: np.ndarray,
                        samples: int):
         from .glutil import gl
 
         target = self._target("geometry", self._formats(layout), samples)
+        color = "color" in layout
+        # A still camera sees the same sky every frame: it is drawn once and copied.
+        sky_copy = color and self.flat_sky is None and not samples and self._sky_is_cached(frame.cam)
+        if sky_copy:
+            self._copy_sky(target, layout.index("color"))
         target.bind()
         for a in layout:
-            target.clear(a, self.background if a == "color" else (0.0, 0.0, 0.0, 0.0))
+            if a != "color" or not sky_copy:
+                target.clear(a, (self.flat_sky if self.flat_sky is not None else (0.0, 0.0, 0.0, 1.0))
+                             if a == "color" else (0.0, 0.0, 0.0, 0.0))
         gl.glClearBufferfv(gl.GL_DEPTH, 0, np.zeros(1, dtype=np.float32))  # reversed depth: 0 = far
         gl.glDepthFunc(gl.GL_GREATER)
         gl.glFrontFace(gl.GL_CW)  # rows are flipped, so counter-clockwise faces appear clockwise
         defines = {_ATTACHMENTS[a]: i for i, a in enumerate(layout)}
-        if "color" in layout:
-            defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts())
-            if self.look.post_aa:
-                defines["FAST_GAMMA"] = 1
-            gl.glBlendFunci(defines["LOC_COLOR"], gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+        if color:
+            defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts(),
+                           **self.shading.surface_defines())
+            if self.soft_shadows:
+                defines["SHADOW_SOFT"] = 1
+            if self.transparent_casters:
+                defines["SHADOW_TINT"] = 1
         if "id" in layout:
             defines["GROUND_TRUTH"] = 1
         if "next" in layout:
@@ -349,25 +349,21 @@ class SceneRenderer:
         if "prev" in layout:
             defines["MOTION_PREV"] = 1
         current = bound = None
-        for sc, g in self._draw_list(frame.cam, model, "color" in layout):
+        for sc, g in self._draw_list(frame.cam, model, color):
             if sc is not bound:
                 bound = sc
                 sc.bind()
             d = dict(defines)
             if sc.dynamic:
                 d["DYNAMIC"] = 1
-            if "color" in layout and g.floor:
-                d["FLOOR"] = 1
-            if "color" in layout and g.floor and self.checker is not None:
-                d["FLOOR_CHECKER"] = 1
-            if "color" in layout and g.floor and self.floor_luts:
-                d["FLOOR_LUT"] = 1
-                if len(self.floor_luts) == 1:
-                    d["FLOOR_LUT_GREY"] = 1
-            if "color" in layout and g.texture is not None:
+            if color and g.floor:
+                d.update(self.shading.floor_defines())
+            if color and g.texture is not None:
                 d["BASE_TEXTURE"] = 1
-            if "color" in layout and g.vertex_color:
+            if color and g.vertex_color:
                 d["VERTEX_COLOR"] = 1
+            if color and g.blend:
+                d["TRANSPARENT"] = 1
             prog = self.ctx.program("surface.vert", "surface.frag", d)
             if prog is not current:
                 current = prog.use()
@@ -379,22 +375,83 @@ class SceneRenderer:
                 gl.glDisable(gl.GL_CULL_FACE)
             else:
                 gl.glEnable(gl.GL_CULL_FACE)
-            if g.blend and "color" in layout:
-                gl.glEnablei(gl.GL_BLEND, defines["LOC_COLOR"])
+            if g.blend and color:
+                self._draw_transparent(sc, g, prog, layout, defines["LOC_COLOR"])
             else:
-                gl.glDisable(gl.GL_BLEND)
-            sc.draw(g)
-        gl.glDisable(gl.GL_BLEND)
-        if "next" in layout or "prev" in layout:
-            self._background(layout, defines, frame)
+                sc.draw(g)
+        if "next" in layout or "prev" in layout or (color and self.flat_sky is None and not sky_copy):
+            self._background(layout, defines, frame, sky=not sky_copy)
         return target
 
-    def _background(self, layout: list[str], defines: dict, frame: FrameProjections) -> None:
+    def _sky_is_cached(self, cam: CameraFrame) -> bool:
+        """Whether the sky image of camera ``cam`` is cached (drawing it when the camera is the
+        same as last frame's: a camera that moves draws its sky behind the surfaces only)."""
+        key = (cam.K.tobytes(), cam.world_to_camera.tobytes())
+        if self._sky_key == key:
+            return True
+        if self._sky_last != key:
+            self._sky_last = key
+            return False
+        from .glutil import Target, gl
+
+        sky = self._target("sky", [("color", gl.GL_RGBA8)])
+        sky.bind()
+        gl.glDisable(gl.GL_DEPTH_TEST)
+        prog = self.ctx.program("screen.vert", "background.frag",
+                                {"LOC_COLOR": 0, "COLOR": 1, **self.shading.sky_defines()}).use()
+        self.shading.sky_uniforms(prog, cam, 0)
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glBindVertexArray(self.ctx.empty_vao)
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        self._sky_key = key
+        del Target
+        return True
+
+    def _copy_sky(self, target, index: int) -> None:
+        from .glutil import copy_texture, gl
+
+        sky = self._target("sky", [("color", gl.GL_RGBA8)])
+        copy_texture(sky.textures["color"], target.textures["color"])
+
+    def _draw_transparent(self, sc, g, prog, layout: list[str], loc_color: int) -> None:
+        """A transparent group in two passes over the encoded image (see glsl/surface.frag): the
+        first multiplies what is behind and writes depth and ground truth, the second adds the
+        surface's own light where the first left its depth."""
         from .glutil import gl
 
-        d = {k: v for k, v in defines.items() if k.startswith(("LOC_", "COLOR", "GROUND", "MOTION"))}
+        gl.glEnablei(gl.GL_BLEND, loc_color)
+        gl.glBlendFunci(loc_color, gl.GL_ZERO, gl.GL_SRC_COLOR)
+        prog.int("u_blend_pass", 1)
+        sc.draw(g)
+        gl.glBlendFunci(loc_color, gl.GL_ONE, gl.GL_ONE)
+        gl.glDepthFunc(gl.GL_EQUAL)
+        gl.glDepthMask(gl.GL_FALSE)
+        for i in range(len(layout)):
+            if i != loc_color:
+                gl.glColorMaski(i, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)
+        prog.int("u_blend_pass", 2)
+        sc.draw(g)
+        for i in range(len(layout)):
+            gl.glColorMaski(i, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)
+        gl.glDepthMask(gl.GL_TRUE)
+        gl.glDepthFunc(gl.GL_GREATER)
+        gl.glDisablei(gl.GL_BLEND, loc_color)
+
+    def _background(self, layout: list[str], defines: dict, frame: FrameProjections, sky: bool = True) -> None:
+        """Where no surface was drawn: the sky (unless it is the flat, cleared colour, or was
+        copied: ``sky`` False) and the background's ground truth and motion."""
+        from .glutil import gl
+
+        d = {k: v for k, v in defines.items() if k.startswith(("LOC_", "GROUND", "MOTION"))}
+        if "color" in layout and sky and (self.flat_sky is None or len(layout) > 1):
+            d["COLOR"] = 1
+            d.update(self.shading.sky_defines())
+        if "color" in layout and "COLOR" not in d:
+            gl.glColorMaski(defines["LOC_COLOR"], gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)
         prog = self.ctx.program("screen.vert", "background.frag", d).use()
-        prog.vec("u_background", self.background)
+        if "COLOR" in d:
+            self.shading.sky_uniforms(prog, frame.cam, 0)
         if frame.next_ is not None:
             prog.mat3("u_next_homography", frame.homography(frame.next_))
         if frame.prev is not None:
@@ -405,6 +462,8 @@ class SceneRenderer:
         gl.glBindVertexArray(self.ctx.empty_vao)
         gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
         gl.glDepthMask(gl.GL_TRUE)
+        if "color" in layout:
+            gl.glColorMaski(defines["LOC_COLOR"], gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)
         self.scene.bind()
 
     def _uniforms(self, prog, frame: FrameProjections, shadow_maps: list) -> None:
@@ -418,33 +477,30 @@ class SceneRenderer:
             return
         rig = self.rig
         prog.vec("u_cam_pos", frame.cam.position)
-        prog.vec("u_ambient", self.ambient)
         for name in ("dir_direction", "dir_radiance", "point_position", "point_radiance", "spot_position",
                      "spot_direction", "spot_radiance"):
             values = getattr(rig, name)
             if values:
                 _vec3_array(prog, f"u_{name}", values)
-        for i, (s, o) in enumerate(rig.spot_cone):
-            prog.vec(f"u_spot_cone[{i}]", (s, o))
+        for i, (sc, o) in enumerate(rig.spot_cone):
+            prog.vec(f"u_spot_cone[{i}]", (sc, o))
         unit = 1
-        for slot, (depth, _, matrix) in enumerate(shadow_maps):
+        for slot, (depth, _, matrix, penumbra) in enumerate(shadow_maps):
             depth.bind(unit)
             prog.int(f"u_shadow_map[{slot}]", unit)
             prog.mat4(f"u_shadow_matrix[{slot}]", matrix)
+            prog.vec(f"u_penumbra[{slot}]", penumbra)
             unit += 1
         if prog.loc("u_floor_lut0") >= 0:
             for slot in range(rig.n_dir_shadow):
                 shadow_maps[slot][1].bind(unit)
-                prog.int(f"u_shadow_occupancy[{slot}]", unit)
+                prog.int(f"u_shadow_light[{slot}]", unit)
                 unit += 1
-            for i, tex in enumerate(self.floor_luts):
-                tex.bind(unit)
-                prog.int(f"u_floor_lut{i}", unit)
-                unit += 1
-        if self.checker is not None:
-            prog.vec("u_checker_a", self.checker[0])
-            prog.vec("u_checker_b", self.checker[1])
-            prog.vec("u_checker_size", self.checker[2])
+        if self.ao is not None and prog.loc("u_ao") >= 0:
+            self.ao.texture.bind(unit)
+            prog.int("u_ao", unit)
+            unit += 1
+        self.shading.surface_uniforms(prog, unit)
 
 
 def _vec3_array(prog, name: str, values) -> None:
