@@ -40,4 +40,9 @@ def test_every_variant_the_renderer_draws_with_compiles():
     for sky in ({}, {"SKY_SUN": 1}, {"SKY_IMAGE": 1}):
         ctx.program("screen.vert", "background.frag", {**outputs, **sky})
     ctx.program("region.vert", "post_aa.frag", {"EDGE_MASK": 1})
+    ctx.program("screen.vert", "ao.frag", {"AO_PASS": 1, "SAMPLES": 12})
+    ctx.program("screen.vert", "ao.frag", {"AO_PASS": 2})
+    ctx.program("screen.vert", "motion_blur.frag", {"MB_PASS": 1})
+    ctx.program("screen.vert", "motion_blur.frag", {"MB_PASS": 2})
+    ctx.program("screen.vert", "dof.frag", {"SAMPLES": 32, "MAX_RADIUS": 8})
     ctx.program("region.vert", "post_aa.frag", {})

@@ -28,9 +28,13 @@ from ..assembly import Assembly
 from ..colors import linear_to_srgb
 from ..physics.trajectory import Trajectory
 from .antialias import PostAA
+from .ao import AmbientOcclusion
 from .camera import CameraFrame
+from .dof import DepthOfField, Lens
+from .holders import find_holders, holder_poses, holder_present, holder_surface
 from .lights import default_lights
 from .looks import get_look
+from .motion_blur import Shutter
 from .projections import NEAR, FrameProjections
 from .shading import ColorShading
 from .surfaces import floor_surface, object_surfaces, skin_surface, vertex_normals
@@ -106,9 +110,14 @@ class SceneRenderer:
                 continue
             geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
             surfaces += object_surfaces(geom, built.look, i, i + 2)
+        # what holds things (joints' strings and rods): slots after the bodies, before the floor
+        self.holders = find_holders(assembly, trajectory)
+        for k, h in enumerate(self.holders):
+            surfaces.append(holder_surface(self.n + k, h.seg_id))
+        self.floor_slot = self.n + len(self.holders)
         g = assembly.ground
         if g is not None:
-            surfaces.append(floor_surface(g.size, slot=self.n))
+            surfaces.append(floor_surface(g.size, slot=self.floor_slot))
         radius = focus[1] if focus is not None else 2.0
         self.shading = ColorShading(scene, g, float(max(radius * 2.0, 1.0)), exposure_scale(scene.render.exposure))
         if self.shading.plain_floor is not None:
@@ -129,14 +138,16 @@ class SceneRenderer:
         # a flat sky is the cleared colour, exactly the sRGB value asked for
         self.flat_sky = None if sky.kind != "color" else \
             np.array([*(np.round(linear_to_srgb(sky.horizon) * 255.0) / 255.0), 1.0], dtype=np.float32)
-        self.scene = GpuScene([s for s in surfaces if not s.dynamic], self.n + 1)
+        self.scene = GpuScene([s for s in surfaces if not s.dynamic], self.floor_slot + 1)
         dynamic = [s for s in surfaces if s.dynamic]
-        self.dynamic = GpuScene(dynamic, self.n + 1, dynamic=True) if dynamic else None
+        self.dynamic = GpuScene(dynamic, self.floor_slot + 1, dynamic=True) if dynamic else None
         self.floor_half = g.size / 2.0 if g is not None else None
         self.post_aa = PostAA(self.ctx)
         self.soft_shadows = scene.render.shadows == "soft"
         self.transparent_casters = any(g.blend for sc in (self.scene, self.dynamic) if sc is not None for g in sc.groups)
-        self.ao = None
+        self.blur = None  # the motion-blur accumulator, made on first use
+        self._lens = None  # the depth-of-field pass of the last lens
+        self.ao = AmbientOcclusion(self.ctx, width, height, self.look.ao_samples) if self.look.ao_samples else None
         self._sky_key = self._sky_last = None  # the cached sky's camera, the last camera seen
 
     # ------------------------------------------------------------------ lifecycle
@@ -156,13 +167,18 @@ class SceneRenderer:
                 self.dynamic.delete()
             self.shading.delete()
             self.post_aa.delete()
+            if self.blur is not None:
+                self.blur.delete()
+            if self._lens is not None:
+                self._lens.delete()
             self.scene = None
 
     # ------------------------------------------------------------------ per frame
     def render(self, cam: CameraFrame, poses: np.ndarray, present: np.ndarray | None, outputs: set[str], *,
                prev: tuple[CameraFrame, np.ndarray] | None = None,
                next_: tuple[CameraFrame, np.ndarray] | None = None,
-               frame: int | None = None) -> dict[str, np.ndarray]:
+               frame: int | None = None, shutter: Shutter | None = None,
+               lens: Lens | None = None) -> dict[str, np.ndarray]:
         """Render one frame.
 
         Parameters
@@ -173,7 +189,11 @@ class SceneRenderer:
         prev, next_ : (camera, poses (N, 4, 4)) of the previous / next frame, needed for the
             motion outputs
         frame : the Trajectory frame (needed to deform skinned people; their neighbours are
-            ``frame - 1`` and ``frame + 1``)
+            ``frame - 1`` and ``frame + 1``; and for motion blur)
+        shutter : expose the colour image over the shutter around ``frame``
+            (:class:`~physreel.rendering.motion_blur.Shutter`); None: sharp
+        lens : depth of field of the colour image (:class:`~physreel.rendering.dof.Lens`);
+            None: everything sharp
 
         Returns
         -------
@@ -187,14 +207,10 @@ class SceneRenderer:
         from .glutil import gl
 
         self.ctx.make_current()
-        n = self.n
-        eye = np.eye(4)[None]
-        model = np.concatenate([np.asarray(poses, dtype=np.float64).reshape(n, 4, 4), eye])
-        models_prev = np.concatenate([prev[1], eye]) if prev is not None and "motion_prev" in outputs else None
-        models_next = np.concatenate([next_[1], eye]) if next_ is not None and "motion_next" in outputs else None
-        live = np.ones(n + 1, dtype=bool)
-        if present is not None:
-            live[:n] = present
+        index = frame
+        model, live = self._slots(poses, present, frame)
+        models_prev = self._slots(prev[1])[0] if prev is not None and "motion_prev" in outputs else None
+        models_next = self._slots(next_[1])[0] if next_ is not None and "motion_next" in outputs else None
         self.scene.set_poses(model, models_prev, models_next, live)
         if self.dynamic is not None:
             self.dynamic.set_poses(model, models_prev, models_next, live)
@@ -205,14 +221,25 @@ class SceneRenderer:
         gl.glDisable(gl.GL_BLEND)
         want_rgb = "rgb" in outputs
         # bounding spheres of the objects present (world): shadow-map fit and anti-aliasing
-        bounds = self._bounds(model[:n], live[:n])
+        bounds = self._bounds(model, live)
         shadow_maps = self._shadow_maps(*bounds) if want_rgb else []
         frame = FrameProjections(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
+        if want_rgb and self.ao is not None:
+            opaque = [(sc, g) for sc, g in self._draw_list(None, None, False) if not g.blend]
+            self.ao.run(opaque, frame.view_proj, cam)
+            self.scene.bind()
         gt = "gt" in outputs
         layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", gt), ("normal", gt),
                                   ("next", "motion_next" in outputs),
                                   ("prev", "motion_prev" in outputs)) if on]
         result: dict[str, np.ndarray] = {}
+        dof = self._dof(lens) if want_rgb else None
+        if dof is not None and self.look.msaa and self.ao is None:  # a depth of its own
+            self.ao = AmbientOcclusion(self.ctx, self.width, self.height, 0)
+            self.ao.run([(sc, g) for sc, g in self._draw_list(None, None, False) if not g.blend], frame.view_proj, cam)
+            self.scene.bind()
+        if dof is not None and self.look.msaa:
+            dof.keep_depth(self.ao.depth_texture)
         if want_rgb and self.look.msaa:
             color = self._geometry_pass(["color"], frame, shadow_maps, model, self.look.msaa)
             resolved = self._target("resolved", [("color", gl.GL_RGBA8)])
@@ -223,6 +250,8 @@ class SceneRenderer:
             result["rgb"] = resolved.read("color", gl.GL_RGB, np.uint8, 3)
         if layout:
             target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
+            if dof is not None and "color" in layout:
+                dof.keep_depth(target.depth)
             if "color" in layout:
                 result["rgb"] = self.post_aa.run(target, target.depth, cam, *bounds, self.floor_half) \
                     if self.look.post_aa else target.read("color", gl.GL_RGB, np.uint8, 3)
@@ -236,7 +265,56 @@ class SceneRenderer:
                 if a in layout:
                     result[f"motion_{a}"] = Motion(target.read(a, gl.GL_RG, np.float32, 2),
                                                    target.read(a, gl.GL_BLUE, np.float32, 1))
+        if want_rgb and shutter is not None and index is not None:
+            result["rgb"] = self._expose(result["rgb"], shutter, index)
+        if dof is not None:
+            result["rgb"] = dof.run(result["rgb"], cam)
         return result
+
+    def _dof(self, lens: Lens | None) -> DepthOfField | None:
+        """The depth-of-field pass of ``lens`` (made on first use, one per lens)."""
+        if lens is None:
+            return None
+        if self._lens is None or self._lens.lens != lens:
+            if self._lens is not None:
+                self._lens.delete()
+            self._lens = DepthOfField(self.ctx, self.width, self.height, lens, *self.look.dof)
+        return self._lens
+
+    def _expose(self, sharp: np.ndarray, shutter: Shutter, f: int) -> np.ndarray:
+        """The colour image of frame ``f`` exposed over the shutter (see motion_blur): the
+        samples are drawn without anti-aliasing, under one shadow-map fit covering the
+        casters over the whole shutter."""
+        from .glutil import gl
+        from .motion_blur import Accumulator
+
+        offsets = shutter.offsets(f, self._bound_centre, self._bound_radius, self.look.blur_pixels, self.look.blur_max)
+        if len(offsets) == 1:
+            return sharp
+        if self.blur is None:
+            self.blur = Accumulator(self.ctx, self.width, self.height)
+        self.blur.begin(sharp)
+        samples = []
+        for o in offsets:
+            cam, poses, present = shutter.at(f, o)
+            samples.append((cam, *self._slots(poses, present, f)))
+        bounds = [self._bounds(model, live) for _, model, live in samples]
+        centres = np.concatenate([b[0] for b in bounds])
+        radii = np.concatenate([b[1] for b in bounds])
+        for k, (cam, model, live) in enumerate(samples):
+            self.scene.set_poses(model, None, None, live)
+            if self.dynamic is not None:
+                self.dynamic.set_poses(model, None, None, live)
+                self._deform(model, int(np.clip(round(f + offsets[k]), 0, shutter.traj.num_frames - 1)), False, False)
+            self.scene.bind()
+            self.ctx.clip_control(gl.GL_LOWER_LEFT, gl.GL_ZERO_TO_ONE)
+            gl.glEnable(gl.GL_DEPTH_TEST)
+            gl.glDisable(gl.GL_BLEND)
+            maps = self._shadow_maps(centres, radii)
+            target = self._geometry_pass(["color"], FrameProjections(cam, None, None), maps, model, 0)
+            self.blur.add(target.textures["color"], 1.0 / len(offsets), middle=k == len(offsets) // 2)
+            self.scene.bind()
+        return self.blur.finish()
 
     # ------------------------------------------------------------------ passes
     def _target(self, name: str, colors: list[tuple[str, int]], samples: int = 0):
@@ -301,11 +379,33 @@ class SceneRenderer:
             blended = [blended[i] for i in np.argsort(dist, kind="stable")[::-1]]
         return out + blended
 
-    def _bounds(self, poses: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """World centres (M, 3) and radii (M,) of the bounding spheres of the objects present."""
-        centres = np.einsum("nij,nj->ni", poses[:, :3, :3], self._bound_centre) + poses[:, :3, 3]
-        keep = present & (self._bound_radius > 0)
-        return centres[keep], self._bound_radius[keep]
+    def _slots(self, poses: np.ndarray, present: np.ndarray | None = None,
+               frame: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Poses (S, 4, 4) and presence (S,) of every drawing slot -- the bodies, the holders
+        (posed between their ends), the floor -- from the bodies' poses (N, 4, 4) and presence."""
+        n = self.n
+        poses = np.asarray(poses, dtype=np.float64).reshape(n, 4, 4)
+        parts = [poses, holder_poses(self.holders, poses), np.eye(4)[None]] if self.holders else [poses, np.eye(4)[None]]
+        live = np.ones(self.floor_slot + 1, dtype=bool)
+        if present is not None:
+            live[:n] = present
+        if self.holders:
+            live[n:self.floor_slot] = holder_present(self.holders, live[:n], frame)
+        return np.concatenate(parts), live
+
+    def _bounds(self, model: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """World centres (M, 3) and radii (M,) of the bounding spheres of the bodies and
+        holders present (slot poses and presence from :meth:`_slots`)."""
+        n, s = self.n, self.floor_slot
+        centres = np.einsum("nij,nj->ni", model[:n, :3, :3], self._bound_centre) + model[:n, :3, 3]
+        radii = self._bound_radius.copy()
+        if self.holders:  # a holder's frame maps the unit cylinder onto it
+            ends = model[n:s, :3, 3] + model[n:s, :3, 2]
+            centres = np.concatenate([centres, (model[n:s, :3, 3] + ends) / 2.0])
+            radii = np.concatenate([radii, np.linalg.norm(model[n:s, :3, 2], axis=1) / 2.0
+                                    + np.array([h.radius for h in self.holders])])
+        keep = live[:s] & (radii > 0)
+        return centres[keep], radii[keep]
 
     def _shadow_maps(self, centres: np.ndarray, radii: np.ndarray) -> list:
         """The shadow maps of this frame, fitted to the casters' bounding spheres."""
@@ -342,6 +442,8 @@ class SceneRenderer:
                 defines["SHADOW_SOFT"] = 1
             if self.transparent_casters:
                 defines["SHADOW_TINT"] = 1
+            if self.ao is not None:
+                defines["AMBIENT_OCCLUSION"] = 1
         if "id" in layout:
             defines["GROUND_TRUTH"] = 1
         if "next" in layout:

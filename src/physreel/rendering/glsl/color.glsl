@@ -35,3 +35,9 @@ vec3 srgb_encode(vec3 c)
               + 0.00870002426 * c * s1;
     return mix(12.92 * c, hi, step(vec3(0.0031308), c));
 }
+
+// sRGB-encoded 0..1 -> display-linear (exact)
+vec3 srgb_decode(vec3 e)
+{
+    return mix(e / 12.92, pow((e + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), e));
+}
