@@ -26,10 +26,11 @@ class AmbientOcclusion:
     width, height : image size, pixels
     samples : hemisphere samples per pixel
     radius : sampling radius, as a share of the image height at each point's depth
-    strength : occlusion at a fully enclosed point (1: black ambient)
+    strength : occlusion per occluded sample share (a point in a right-angled crease, half
+        its samples occluded, keeps 1 - strength / 2 of the sky's light)
     """
 
-    def __init__(self, ctx, width: int, height: int, samples: int, radius: float = 0.05, strength: float = 1.0):
+    def __init__(self, ctx, width: int, height: int, samples: int, radius: float = 0.06, strength: float = 1.6):
         self.ctx, self.width, self.height = ctx, width, height
         self.samples, self.radius, self.strength = samples, radius, strength
 

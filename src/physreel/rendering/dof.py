@@ -87,10 +87,10 @@ class DepthOfField:
         from .glutil import Target, gl
 
         w, h = self.width, self.height
-        self.image.bind(0)
+        out = self.ctx.target(("dof", w, h), lambda: Target(w, h, [("color", gl.GL_RGBA8)], depth_format=None))
+        self.image.bind(0)  # (after making the target: that binds its own texture)
         gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
         gl.glTexSubImage2D(gl.GL_TEXTURE_2D, 0, 0, 0, w, h, gl.GL_RGB, gl.GL_UNSIGNED_BYTE, np.ascontiguousarray(rgb))
-        out = self.ctx.target(("dof", w, h), lambda: Target(w, h, [("color", gl.GL_RGBA8)], depth_format=None))
         out.bind()
         gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glDisable(gl.GL_BLEND)

@@ -17,8 +17,8 @@ import numpy as np
 
 from .lights import LightRig, directional_shadow_matrix
 
-#: Angular diameter of a light for soft shadows, radians (a hazy sun: ~4 times the real one).
-SOFT_ANGLE = np.radians(2.0)
+#: Angular diameter of a light for soft shadows, radians (a hazy sun or a small window: 11 times the sun).
+SOFT_ANGLE = np.radians(6.0)
 
 
 def shadow_matrices(rig: LightRig, centres: np.ndarray, radii: np.ndarray, size: int) -> list[np.ndarray]:

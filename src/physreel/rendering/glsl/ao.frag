@@ -71,7 +71,9 @@ void main()
         float in_front = step(zs, s.z - 0.02 * radius);
         occluded += in_front * smoothstep(0.0, 1.0, radius / max(abs(z - zs), 1e-6));
     }
-    o_ao = clamp(1.0 - u_strength * occluded / float(SAMPLES), 0.0, 1.0);
+    // fades out in the distance, where the radius outgrows the depth buffer's precision
+    float fade = 1.0 - smoothstep(30.0, 60.0, z);
+    o_ao = clamp(1.0 - fade * u_strength * occluded / float(SAMPLES), 0.0, 1.0);
 }
 #else
 void main()
