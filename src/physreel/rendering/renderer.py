@@ -8,7 +8,7 @@ A frame is drawn in up to four GL passes:
    lit colour, the instance id, the camera-frame normal and z-depth, and the motion of each
    surface point to the next and the previous frame (exact, from the poses of those frames),
 3. the background (pixels no surface covers): sky colour, and the motion of points at
-   infinity,
+   infinity -- after the opaque surfaces and before the transparent ones, which blend over it,
 4. anti-aliasing of the colour image (:mod:`physreel.rendering.looks`).
 
 The images are rendered with rows top first (the projection flips y), so ``gl_FragCoord`` is
@@ -450,8 +450,16 @@ class SceneRenderer:
             defines["MOTION_NEXT"] = 1
         if "prev" in layout:
             defines["MOTION_PREV"] = 1
+        background = "next" in layout or "prev" in layout or (color and self.flat_sky is None and not sky_copy)
         current = bound = None
         for sc, g in self._draw_list(frame.cam, model, color):
+            if g.blend and background:
+                # the sky goes in before the first transparent surface, so glass in front of
+                # the sky shows the sky (not the cleared black); ground truth is unaffected:
+                # the transparent surface overwrites the background's ids and motion
+                self._background(layout, defines, frame, sky=not sky_copy)
+                gl.glDepthFunc(gl.GL_GREATER)
+                background, current, bound = False, None, None
             if sc is not bound:
                 bound = sc
                 sc.bind()
@@ -481,7 +489,7 @@ class SceneRenderer:
                 self._draw_transparent(sc, g, prog, layout, defines["LOC_COLOR"])
             else:
                 sc.draw(g)
-        if "next" in layout or "prev" in layout or (color and self.flat_sky is None and not sky_copy):
+        if background:
             self._background(layout, defines, frame, sky=not sky_copy)
         return target
 
