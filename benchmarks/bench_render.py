@@ -28,13 +28,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 GT = ("depth", "segmentation", "normals", "flow_forward")
+RGB = ("rgb",)
+#: (label, render settings, camera settings, passes)
 CONFIGS = [
-    ("fast", ("rgb",)),
-    ("fast", ("rgb", "depth", "segmentation")),
-    ("fast", ("depth", "segmentation")),
-    ("fast", ("rgb", "depth", "segmentation", "normals", "flow_forward")),
-    ("standard", ("rgb",)),
-    ("high", ("rgb",)),
+    ("fast", {"look": "fast"}, {}, RGB),
+    ("fast", {"look": "fast"}, {}, ("rgb", "depth", "segmentation")),
+    ("fast", {"look": "fast"}, {}, ("depth", "segmentation")),
+    ("fast", {"look": "fast"}, {}, ("rgb", "depth", "segmentation", "normals", "flow_forward")),
+    ("fast+soft shadows", {"look": "fast", "shadows": "soft"}, {}, RGB),
+    ("fast+motion blur 0.5", {"look": "fast", "motion_blur": True}, {}, RGB),
+    ("fast+depth of field f/2", {"look": "fast"}, {"aperture": 2.0}, RGB),
+    ("standard", {"look": "standard"}, {}, RGB),
+    ("high", {"look": "high"}, {}, RGB),
 ]
 
 
@@ -53,7 +58,7 @@ def setup(size: int, frames: int):
     return scene, assembly, simulate(assembly)
 
 
-def stream(scene, assembly, traj, look: str, passes, frames: int):
+def stream(scene, assembly, traj, render: dict, camera: dict, passes, frames: int):
     """Frames per second of the pass stream (the first frame, which compiles shaders, excluded)
     and the last bundles of the ground-truth passes."""
     import physreel
@@ -62,9 +67,9 @@ def stream(scene, assembly, traj, look: str, passes, frames: int):
     from physreel.rendering.passes import render_passes
     from physreel.rendering.stream import camera_views, open_renderer
 
-    r = scene.render.model_dump(mode="json")
-    r["look"] = look
-    sc = physreel.with_overrides(scene, render=r)
+    r = {**scene.render.model_dump(mode="json", exclude={"shutter"}), **render}
+    cams = [{**scene.cameras[0].model_dump(mode="json"), **camera}]
+    sc = physreel.with_overrides(scene, render=r, cameras=cams)
     asm = type(assembly)(sc, assembly.objects, assembly.ground, assembly.warnings)
     w, h = sc.resolution
     kept = []
@@ -97,11 +102,11 @@ def main() -> None:
     scene, assembly, traj = setup(a.size, a.frames)
     print(f"{a.size}x{a.size}, {a.frames} frames, renderer: {context().renderer_name}")
     print("render loop (renderer + read-backs + passes, no files), best of", a.repeats)
-    for look, passes in CONFIGS:
-        fps = max(stream(scene, assembly, traj, look, passes, a.frames)[0] for _ in range(a.repeats))
-        print(f"  {look:8s} {'+'.join(passes):48s} {fps:8.1f} frames/s")
+    for label, render, camera, passes in CONFIGS:
+        fps = max(stream(scene, assembly, traj, render, camera, passes, a.frames)[0] for _ in range(a.repeats))
+        print(f"  {label:24s} {'+'.join(passes):48s} {fps:8.1f} frames/s {1000 / fps:7.1f} ms/frame")
 
-    _, bundles = stream(scene, assembly, traj, "fast", GT, 4)
+    _, bundles = stream(scene, assembly, traj, {"look": "fast"}, {}, GT, 4)
     gt = {k: np.stack([b[k] for b in bundles]) for k in GT}
     for k, v in gt.items():
         print(f"  {k:14s} sha256 {hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest()[:16]}")

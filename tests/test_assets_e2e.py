@@ -302,7 +302,8 @@ def test_texture_or_colours_show(name):
     grey = grey_rgb[grey_mask].astype(np.float64)
     chroma = px.max(axis=1) - px.min(axis=1)
     grey_chroma = grey.max(axis=1) - grey.min(axis=1)
-    assert np.percentile(grey_chroma, 90) < 5, "the grey reference is not grey"
+    # (the default sky's light tints faces in the shade a little blue, as outdoors: a few levels)
+    assert np.percentile(grey_chroma, 90) < 10, "the grey reference is not grey"
     assert np.percentile(chroma, 90) >= np.percentile(grey_chroma, 90) + 30, "a grey silhouette"
 
     if name in UNCOLOURED:

@@ -118,7 +118,10 @@ def test_skinned_person_is_drawn_as_its_textured_mesh(tmp_path):
     mask = bundle["segmentation"] == 2
     assert mask.sum() > 150
     colours = bundle["rgb"][mask].astype(float)
-    assert colours.std(axis=0).max() > 20  # textured: many colours across the body
+    # textured: colours of its own across the body, not one colour shaded (the saturation of
+    # its pixels varies: std 11 levels here, 2.4 for a flat-coloured person under this light)
+    chroma = colours.max(axis=1) - colours.min(axis=1)
+    assert chroma.std() > 6
 
 
 @pytest.mark.parametrize("name,words", [

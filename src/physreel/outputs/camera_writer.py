@@ -167,7 +167,7 @@ def build_manifest(clip: Clip, passes: Sequence[str], controls: Sequence[str], o
                "storage": options.get("storage", COMPACT), "passes": {}}
     for name in passes:
         info = ManifestInfo(clip.num_frames, clip.height, clip.width, clip.fps, options,
-                            scales.get(name), values.get(name))
+                            scales.get(name), values.get(name), clip)
         entry = PASSES[name].manifest(info)
         if entry is None:
             continue

@@ -75,6 +75,9 @@ class ManifestInfo:
         The pass's clip-wide scale (see :attr:`Pass.scale`), e.g. depth's [near, far] metres.
     value : any
         The pass's clip-level value (see :attr:`Pass.finish`), e.g. the TAP-Vid tracks.
+    clip : Clip or None
+        The camera's clip (its scene and camera name), for passes whose files depend on
+        render settings (the colour image's shutter and lens).
     """
 
     frames: int
@@ -84,6 +87,7 @@ class ManifestInfo:
     options: Mapping[str, Any]
     scale: Any = None
     value: Any = None
+    clip: Any = None
 
 
 @dataclass(frozen=True)

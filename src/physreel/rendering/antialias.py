@@ -31,21 +31,19 @@ class PostAA:
         gl.glVertexAttribPointer(0, 2, gl.GL_FLOAT, gl.GL_FALSE, 8, ctypes.c_void_p(0))
         gl.glBindVertexArray(0)
 
-    def run(self, source, cam: CameraFrame, centres: np.ndarray, radii: np.ndarray,
+    def run(self, source, depth, cam: CameraFrame, centres: np.ndarray, radii: np.ndarray,
             floor_half: float | None) -> np.ndarray:
-        """Anti-alias the colour attachment of render target ``source`` (its depth buffer finds
-        the edges); (H, W, 3) uint8 sRGB.  ``centres`` (M, 3) and ``radii`` (M,) bound the
-        objects, ``floor_half`` is half the floor's side (None: no floor)."""
-        from .glutil import Target, gl
+        """Anti-alias the colour attachment of render target ``source`` (8-bit sRGB; ``depth``,
+        the geometry pass's depth texture, finds the edges); (H, W, 3) uint8 sRGB.
+        ``centres`` (M, 3) and ``radii`` (M,) bound the objects, ``floor_half`` is half the
+        floor's side (None: no floor)."""
+        from .glutil import Target, copy_texture, gl
         from .regions import edge_regions
 
         w, h = source.width, source.height
         out = self.ctx.target(("post_aa", w, h), lambda: Target(w, h, [("color", gl.GL_RGBA8)],
                                                                 depth_format=gl.GL_DEPTH_COMPONENT32F))
-        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, source.fbo)
-        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0 + source.index["color"])
-        gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, out.fbo)
-        gl.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+        copy_texture(source.textures["color"], out.textures["color"])
         regions = edge_regions(cam, centres, radii, floor_half)
         if len(regions):
             out.bind()
@@ -55,7 +53,7 @@ class PostAA:
             self.buffer.upload(np.ascontiguousarray(regions, dtype=np.float32))
             gl.glBindVertexArray(self.vao)
             source.textures["color"].bind(0)
-            source.depth.bind(1)
+            depth.bind(1)
             # 1. depth 1 where the contrast calls for anti-aliasing (nothing else is written)
             gl.glDepthFunc(gl.GL_ALWAYS)
             gl.glColorMask(gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)

@@ -71,8 +71,20 @@ def grey_lights(radiances: list) -> bool:
     return all(np.ptp(np.asarray(r, dtype=np.float64)) == 0.0 for r in radiances)
 
 
+def sky_specular(env, roughness: float, size: int = LUT_SIZE) -> np.ndarray:
+    """(size, size, 3) the sky's light the floor reflects towards each tabulated view direction
+    (``env``: :class:`~physreel.rendering.environment.Environment`): the radiance around the
+    mirror direction -- for a floor this rough, the cosine-weighted mean the diffuse
+    coefficients give -- times the split-sum environment BRDF of a dielectric."""
+    from .environment import env_brdf
+
+    v = view_directions(size)
+    mirror = v * np.array([-1.0, -1.0, 1.0])
+    return env.diffuse_at(mirror) * env_brdf(np.full(3, 0.04), roughness, np.clip(v[..., 2], 0.001, 1.0))
+
+
 def floor_tables(directions: list, radiances: list, n_shadowed: int, roughness: float,
-                 size: int = LUT_SIZE) -> list[np.ndarray]:
+                 size: int = LUT_SIZE, sky: np.ndarray | None = None) -> list[np.ndarray]:
     """The floor's lookup tables, (size, size, 4) float32 each.
 
     Parameters
@@ -88,10 +100,11 @@ def floor_tables(directions: list, radiances: list, n_shadowed: int, roughness: 
     0), ``lut2`` = (A1, B1, A2, B2).  Shadowed lights are weighted by their shadow and
     radiance in the shader.  When the unshadowed lights are all white (grey) and at most one
     light casts shadows, one table holds it all: (diffuse sum, specular sum, A0, B0), the sums
-    of the first radiance component (one lookup per pixel instead of two).
+    of the first radiance component (one lookup per pixel instead of two; the sky's reflection,
+    ``sky`` (size, size, 3), is then added as its luminance).
     """
     diffuse = np.zeros((size, size, 3))
-    specular = np.zeros((size, size, 3))
+    specular = np.zeros((size, size, 3)) if sky is None else np.array(sky, dtype=np.float64)
     shadowed = []
     for i, (d, rad) in enumerate(zip(directions, radiances, strict=True)):
         a, b = light_terms(-np.asarray(d, dtype=np.float64), roughness, size)
@@ -103,7 +116,8 @@ def floor_tables(directions: list, radiances: list, n_shadowed: int, roughness: 
     zero = np.zeros((size, size))
     a0, b0 = shadowed[0] if shadowed else (zero, zero)
     if grey_lights(radiances[n_shadowed:]) and n_shadowed <= 1:
-        return [np.dstack([diffuse[..., 0], specular[..., 0], a0, b0]).astype(np.float32)]
+        grey = specular @ np.array([0.2126, 0.7152, 0.0722])
+        return [np.dstack([diffuse[..., 0], grey, a0, b0]).astype(np.float32)]
     tables = [np.dstack([diffuse, a0]), np.dstack([specular, b0])]
     if n_shadowed > 1:
         a1, b1 = shadowed[1]

@@ -24,10 +24,24 @@ GLSL_VERSION = "#version 430 core"
 
 
 def shader_source(name: str, defines: dict[str, object]) -> str:
-    """The text of ``glsl/<name>`` with ``#define`` lines inserted after its version line."""
-    text = (GLSL_DIR / name).read_text(encoding="utf-8")
+    """The text of ``glsl/<name>`` with ``#define`` lines inserted after its version line and
+    every ``#include "other.glsl"`` line replaced by that file's text (GLSL has no includes)."""
+    text = _with_includes(name, set())
     head = "".join(f"#define {k} {v}\n" for k, v in sorted(defines.items()))
     return f"{GLSL_VERSION}\n{head}#line 1\n{text}"
+
+
+def _with_includes(name: str, seen: set[str]) -> str:
+    if name in seen:
+        raise GLError(f"shader {name} includes itself")
+    lines = []
+    for line in (GLSL_DIR / name).read_text(encoding="utf-8").splitlines():
+        s = line.strip()
+        if s.startswith("#include"):
+            lines.append(_with_includes(s.split('"')[1], seen | {name}))
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 class Program:
@@ -148,6 +162,44 @@ class Texture2D:
         gl.glDeleteTextures([self.id])
 
 
+class TextureCube:
+    """A cube map of float radiance (RGB16F) with box-filtered mip levels, sampled seamlessly
+    across faces; faces (6, S, S, 3) in GL order (+X, -X, +Y, -Y, +Z, -Z)."""
+
+    def __init__(self, faces: np.ndarray):
+        faces = np.ascontiguousarray(np.asarray(faces, dtype=np.float32))
+        size = faces.shape[1]
+        self.size = size
+        self.levels = int(np.log2(size)) + 1
+        self.id = gl.glGenTextures(1)
+        gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, self.id)
+        gl.glTexStorage2D(gl.GL_TEXTURE_CUBE_MAP, self.levels, gl.GL_RGB16F, size, size)
+        gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
+        for i in range(6):
+            gl.glTexSubImage2D(gl.GL_TEXTURE_CUBE_MAP_POSITIVE_X + i, 0, 0, 0, size, size, gl.GL_RGB, gl.GL_FLOAT,
+                               faces[i])
+        gl.glGenerateMipmap(gl.GL_TEXTURE_CUBE_MAP)
+        gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_LINEAR)
+        gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
+        for wrap in (gl.GL_TEXTURE_WRAP_S, gl.GL_TEXTURE_WRAP_T, gl.GL_TEXTURE_WRAP_R):
+            gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, wrap, gl.GL_CLAMP_TO_EDGE)
+        gl.glEnable(gl.GL_TEXTURE_CUBE_MAP_SEAMLESS)
+
+    def bind(self, unit: int) -> None:
+        gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
+        gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, self.id)
+
+    def delete(self) -> None:
+        gl.glDeleteTextures([self.id])
+
+
+def copy_texture(src: Texture2D, dst: Texture2D) -> None:
+    """Copy level 0 of one single-sampled texture into another of the same size and format
+    (a plain memory copy: on llvmpipe several times cheaper than a framebuffer blit)."""
+    gl.glCopyImageSubData(src.id, gl.GL_TEXTURE_2D, 0, 0, 0, 0, dst.id, gl.GL_TEXTURE_2D, 0, 0, 0, 0,
+                          src.width, src.height, 1)
+
+
 class Target:
     """A framebuffer with named colour attachments (in draw-buffer order) and a depth buffer.
 
@@ -158,17 +210,19 @@ class Target:
     samples : 0 (single-sampled) or the MSAA sample count
     depth_format : internal format of the depth texture (None: no depth buffer)
     depth_compare : make the depth texture a shadow sampler (comparison, bilinear, lit border)
+    color_mipmaps : give the colour textures mip levels (filled by glGenerateMipmap)
     """
 
     def __init__(self, width: int, height: int, colors: list[tuple[str, int]], *, samples: int = 0,
-                 depth_format: int | None = gl.GL_DEPTH_COMPONENT24, depth_compare: bool = False):
+                 depth_format: int | None = gl.GL_DEPTH_COMPONENT24, depth_compare: bool = False,
+                 color_mipmaps: bool = False):
         self.width, self.height, self.samples = width, height, samples
         self.fbo = gl.glGenFramebuffers(1)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self.fbo)
         self.textures: dict[str, Texture2D] = {}
         self.index: dict[str, int] = {}
         for i, (name, fmt) in enumerate(colors):
-            tex = Texture2D(width, height, fmt, samples=samples, filter_linear=True)
+            tex = Texture2D(width, height, fmt, samples=samples, filter_linear=True, mipmaps=color_mipmaps)
             gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i, tex.target, tex.id, 0)
             self.textures[name], self.index[name] = tex, i
         self.depth = None

@@ -21,11 +21,16 @@ from .camera import look_at
 
 
 def default_lights(scene: Scene) -> list:
-    """The rig used when a scene names no lights: a key sun with shadows, a fill, a rim."""
+    """The rig used when a scene names no lights: a key sun with shadows, a fill, a rim.
+
+    With the default sky's light (at the default ``ambient``) a floor facing up receives
+    about its own albedo's worth: three quarters from these lights, a quarter from the sky,
+    so it renders as its own colour and its shadows at about a quarter of that.
+    """
     return [
-        DirectionalLight(direction=(-0.45, 0.6, -1.0), intensity=3.2, shadows=scene.render.shadows),
-        DirectionalLight(direction=(0.7, 0.3, -0.5), intensity=1.0),
-        DirectionalLight(direction=(0.1, -0.9, -0.35), intensity=0.8),
+        DirectionalLight(direction=(-0.45, 0.6, -1.0), intensity=2.2, shadows=bool(scene.render.shadows)),
+        DirectionalLight(direction=(0.7, 0.3, -0.5), intensity=0.7),
+        DirectionalLight(direction=(0.1, -0.9, -0.35), intensity=0.55),
     ]
 
 
@@ -58,16 +63,16 @@ class LightRig:
                 "N_SPOT_SHADOW": self.n_spot_shadow}
 
 
-def light_rig(lights: list, scale: float) -> LightRig:
+def light_rig(lights: list, scale: float, exposure: float = 1.0) -> LightRig:
     """Resolve scene lights; ``scale`` (m) is the size of the region where things happen (the
-    depth range of spot-light shadow maps)."""
+    depth range of spot-light shadow maps); radiances are multiplied by ``exposure``."""
     rig = LightRig()
     casts = [bool(getattr(light, "shadows", False)) for light in lights]
     order = sorted(range(len(lights)), key=lambda i: not casts[i])  # shadowed first, stable
     n_dir_shadow, spot_matrices = 0, []
     for i in order:
         light = lights[i]
-        radiance = srgb_to_linear(light.color) * light.intensity
+        radiance = srgb_to_linear(light.color) * light.intensity * exposure
         if isinstance(light, DirectionalLight):
             d = np.asarray(light.direction, dtype=np.float64)
             d = d / np.linalg.norm(d)

@@ -16,6 +16,8 @@ import numpy as np
 
 from ..passes import PASSES, RENDER_OUTPUTS, Clip, Frame, closure, resolve_passes
 from ..physics.trajectory import Trajectory
+from .dof import Lens
+from .motion_blur import Shutter
 from .stream import FrameBundle
 
 
@@ -54,6 +56,12 @@ class PassStream:
         self.render_outputs = [r for r in RENDER_OUTPUTS if any(r in s.needs.render for s in self.specs.values())]
         self.neighbours = {n for s in self.specs.values() for n in s.needs.neighbours}
         self.results: dict[str, Any] = {}
+        render = clip.scene.render
+        # the colour image exposed over the shutter (ground truth stays at its centre)
+        self.shutter = Shutter(render.shutter, clip.trajectory, list(clip.views)) \
+            if render.motion_blur and "rgb" in self.render_outputs else None
+        cam = next((c for c in clip.scene.cameras if c.name == clip.camera), None)
+        self.lens = Lens.of(cam) if cam is not None and "rgb" in self.render_outputs else None
 
     def __iter__(self) -> Iterator[FrameBundle]:
         clip, traj = self.clip, self.clip.trajectory
@@ -94,7 +102,8 @@ class PassStream:
         nxt = (views[f + 1], self._poses(f + 1)) if "motion_next" in want and f + 1 < traj.num_frames else None
         prv = (views[f - 1], self._poses(f - 1)) if "motion_prev" in want and f > 0 else None
         want -= {m for m, other in (("motion_next", nxt), ("motion_prev", prv)) if other is None}
-        res = self.renderer.render(views[f], obj, traj.present[f], want, prev=prv, next_=nxt, frame=f)
+        res = self.renderer.render(views[f], obj, traj.present[f], want, prev=prv, next_=nxt, frame=f,
+                                   shutter=self.shutter, lens=self.lens)
         outputs = {k: res[k] for k in ("rgb", "motion_next", "motion_prev") if k in res}
         if "gt" in want:
             outputs["gt"] = {k: res[k] for k in ("depth", "segmentation", "normals")}

@@ -8,7 +8,7 @@ A frame is drawn in up to four GL passes:
    lit colour, the instance id, the camera-frame normal and z-depth, and the motion of each
    surface point to the next and the previous frame (exact, from the poses of those frames),
 3. the background (pixels no surface covers): sky colour, and the motion of points at
-   infinity,
+   infinity -- after the opaque surfaces and before the transparent ones, which blend over it,
 4. anti-aliasing of the colour image (:mod:`physreel.rendering.looks`).
 
 The images are rendered with rows top first (the projection flips y), so ``gl_FragCoord`` is
@@ -25,14 +25,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..assembly import Assembly
-from ..colors import srgb_to_linear
+from ..colors import linear_to_srgb
 from ..physics.trajectory import Trajectory
 from .antialias import PostAA
+from .ao import AmbientOcclusion
 from .camera import CameraFrame
-from .lights import default_lights, light_rig
+from .dof import DepthOfField, Lens
+from .holders import find_holders, holder_poses, holder_present, holder_surface
+from .lights import default_lights
 from .looks import get_look
+from .motion_blur import Shutter
 from .projections import NEAR, FrameProjections
-from .surfaces import FLOOR_ROUGHNESS, floor_surface, object_surfaces, skin_surface, vertex_normals
+from .shading import ColorShading
+from .surfaces import floor_surface, object_surfaces, skin_surface, vertex_normals
+from .tonemap import exposure_scale
 
 __all__ = ["Motion", "SceneRenderer", "default_lights"]
 
@@ -104,19 +110,19 @@ class SceneRenderer:
                 continue
             geom = trajectory.extra_geometry.get(name) or assembly[name].geometry
             surfaces += object_surfaces(geom, built.look, i, i + 2)
+        # what holds things (joints' strings and rods): slots after the bodies, before the floor
+        self.holders = find_holders(assembly, trajectory)
+        for k, h in enumerate(self.holders):
+            surfaces.append(holder_surface(self.n + k, h.seg_id))
+        self.floor_slot = self.n + len(self.holders)
         g = assembly.ground
-        self.checker = None
         if g is not None:
-            light, dark = g.colors
-            floor = floor_surface(g.size, slot=self.n)
-            if g.texture == "checker":
-                self.checker = (srgb_to_linear(light), srgb_to_linear(dark), g.checker_size)
-            else:
-                floor.base_color[:3] = srgb_to_linear(light)
-            surfaces.append(floor)
+            surfaces.append(floor_surface(g.size, slot=self.floor_slot))
         radius = focus[1] if focus is not None else 2.0
-        lights = scene.lights if scene.lights is not None else default_lights(scene)
-        self.rig = light_rig(lights, float(max(radius * 2.0, 1.0)))
+        self.shading = ColorShading(scene, g, float(max(radius * 2.0, 1.0)), exposure_scale(scene.render.exposure))
+        if self.shading.plain_floor is not None:
+            surfaces[-1].base_color[:3] = self.shading.plain_floor
+        self.rig = self.shading.rig
         # bounding sphere of each object (object frame), for fitting shadow maps to the casters
         self._bound_centre = np.zeros((self.n, 3))
         self._bound_radius = np.zeros(self.n)
@@ -128,14 +134,21 @@ class SceneRenderer:
             lo, hi = pts.min(axis=0), pts.max(axis=0)
             self._bound_centre[i] = (lo + hi) / 2.0
             self._bound_radius[i] = np.linalg.norm(pts - self._bound_centre[i], axis=1).max()
-        self.background = np.array([*srgb_to_linear(scene.background), 1.0], dtype=np.float32)
-        self.ambient = np.full(3, scene.ambient * 0.3, dtype=np.float32)
-        self.scene = GpuScene([s for s in surfaces if not s.dynamic], self.n + 1)
+        sky = self.shading.sky
+        # a flat sky is the cleared colour, exactly the sRGB value asked for
+        self.flat_sky = None if sky.kind != "color" else \
+            np.array([*(np.round(linear_to_srgb(sky.horizon) * 255.0) / 255.0), 1.0], dtype=np.float32)
+        self.scene = GpuScene([s for s in surfaces if not s.dynamic], self.floor_slot + 1)
         dynamic = [s for s in surfaces if s.dynamic]
-        self.dynamic = GpuScene(dynamic, self.n + 1, dynamic=True) if dynamic else None
-        self.floor_luts = self._floor_luts(g is not None)
+        self.dynamic = GpuScene(dynamic, self.floor_slot + 1, dynamic=True) if dynamic else None
         self.floor_half = g.size / 2.0 if g is not None else None
         self.post_aa = PostAA(self.ctx)
+        self.soft_shadows = scene.render.shadows == "soft"
+        self.transparent_casters = any(g.blend for sc in (self.scene, self.dynamic) if sc is not None for g in sc.groups)
+        self.blur = None  # the motion-blur accumulator, made on first use
+        self._lens = None  # the depth-of-field pass of the last lens
+        self.ao = AmbientOcclusion(self.ctx, width, height, self.look.ao_samples) if self.look.ao_samples else None
+        self._sky_key = self._sky_last = None  # the cached sky's camera, the last camera seen
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> SceneRenderer:
@@ -152,27 +165,20 @@ class SceneRenderer:
             self.scene.delete()
             if self.dynamic is not None:
                 self.dynamic.delete()
-            for t in self.floor_luts:
-                t.delete()
+            self.shading.delete()
             self.post_aa.delete()
+            if self.blur is not None:
+                self.blur.delete()
+            if self._lens is not None:
+                self._lens.delete()
             self.scene = None
-
-    def _floor_luts(self, has_floor: bool) -> list:
-        """Textures of the floor's tabulated directional lighting (floor_lighting), or []."""
-        from .floor_lighting import LUT_SIZE, floor_tables
-        from .glutil import Texture2D, gl
-
-        rig = self.rig
-        if not has_floor or not rig.dir_direction or rig.n_dir_shadow > 3:
-            return []
-        tables = floor_tables(rig.dir_direction, rig.dir_radiance, rig.n_dir_shadow, FLOOR_ROUGHNESS)
-        return [Texture2D(LUT_SIZE, LUT_SIZE, gl.GL_RGBA32F, image=t, filter_linear=True) for t in tables]
 
     # ------------------------------------------------------------------ per frame
     def render(self, cam: CameraFrame, poses: np.ndarray, present: np.ndarray | None, outputs: set[str], *,
                prev: tuple[CameraFrame, np.ndarray] | None = None,
                next_: tuple[CameraFrame, np.ndarray] | None = None,
-               frame: int | None = None) -> dict[str, np.ndarray]:
+               frame: int | None = None, shutter: Shutter | None = None,
+               lens: Lens | None = None) -> dict[str, np.ndarray]:
         """Render one frame.
 
         Parameters
@@ -183,7 +189,11 @@ class SceneRenderer:
         prev, next_ : (camera, poses (N, 4, 4)) of the previous / next frame, needed for the
             motion outputs
         frame : the Trajectory frame (needed to deform skinned people; their neighbours are
-            ``frame - 1`` and ``frame + 1``)
+            ``frame - 1`` and ``frame + 1``; and for motion blur)
+        shutter : expose the colour image over the shutter around ``frame``
+            (:class:`~physreel.rendering.motion_blur.Shutter`); None: sharp
+        lens : depth of field of the colour image (:class:`~physreel.rendering.dof.Lens`);
+            None: everything sharp
 
         Returns
         -------
@@ -197,14 +207,10 @@ class SceneRenderer:
         from .glutil import gl
 
         self.ctx.make_current()
-        n = self.n
-        eye = np.eye(4)[None]
-        model = np.concatenate([np.asarray(poses, dtype=np.float64).reshape(n, 4, 4), eye])
-        models_prev = np.concatenate([prev[1], eye]) if prev is not None and "motion_prev" in outputs else None
-        models_next = np.concatenate([next_[1], eye]) if next_ is not None and "motion_next" in outputs else None
-        live = np.ones(n + 1, dtype=bool)
-        if present is not None:
-            live[:n] = present
+        index = frame
+        model, live = self._slots(poses, present, frame)
+        models_prev = self._slots(prev[1])[0] if prev is not None and "motion_prev" in outputs else None
+        models_next = self._slots(next_[1])[0] if next_ is not None and "motion_next" in outputs else None
         self.scene.set_poses(model, models_prev, models_next, live)
         if self.dynamic is not None:
             self.dynamic.set_poses(model, models_prev, models_next, live)
@@ -215,14 +221,25 @@ class SceneRenderer:
         gl.glDisable(gl.GL_BLEND)
         want_rgb = "rgb" in outputs
         # bounding spheres of the objects present (world): shadow-map fit and anti-aliasing
-        bounds = self._bounds(model[:n], live[:n])
+        bounds = self._bounds(model, live)
         shadow_maps = self._shadow_maps(*bounds) if want_rgb else []
         frame = FrameProjections(cam, prev[0] if prev is not None else None, next_[0] if next_ is not None else None)
+        if want_rgb and self.ao is not None:
+            opaque = [(sc, g) for sc, g in self._draw_list(None, None, False) if not g.blend]
+            self.ao.run(opaque, frame.view_proj, cam)
+            self.scene.bind()
         gt = "gt" in outputs
         layout = [a for a, on in (("color", want_rgb and not self.look.msaa), ("id", gt), ("normal", gt),
                                   ("next", "motion_next" in outputs),
                                   ("prev", "motion_prev" in outputs)) if on]
         result: dict[str, np.ndarray] = {}
+        dof = self._dof(lens) if want_rgb else None
+        if dof is not None and self.look.msaa and self.ao is None:  # a depth of its own
+            self.ao = AmbientOcclusion(self.ctx, self.width, self.height, 0)
+            self.ao.run([(sc, g) for sc, g in self._draw_list(None, None, False) if not g.blend], frame.view_proj, cam)
+            self.scene.bind()
+        if dof is not None and self.look.msaa:
+            dof.keep_depth(self.ao.depth_texture)
         if want_rgb and self.look.msaa:
             color = self._geometry_pass(["color"], frame, shadow_maps, model, self.look.msaa)
             resolved = self._target("resolved", [("color", gl.GL_RGBA8)])
@@ -233,9 +250,11 @@ class SceneRenderer:
             result["rgb"] = resolved.read("color", gl.GL_RGB, np.uint8, 3)
         if layout:
             target = self._geometry_pass(layout, frame, shadow_maps, model, 0)
+            if dof is not None and "color" in layout:
+                dof.keep_depth(target.depth)
             if "color" in layout:
-                result["rgb"] = self.post_aa.run(target, cam, *bounds, self.floor_half) if self.look.post_aa else \
-                    target.read("color", gl.GL_RGB, np.uint8, 3)
+                result["rgb"] = self.post_aa.run(target, target.depth, cam, *bounds, self.floor_half) \
+                    if self.look.post_aa else target.read("color", gl.GL_RGB, np.uint8, 3)
                 self.scene.bind()
             # Read-backs land in the final arrays (channel subsets are read directly, not copied).
             if gt:
@@ -246,7 +265,56 @@ class SceneRenderer:
                 if a in layout:
                     result[f"motion_{a}"] = Motion(target.read(a, gl.GL_RG, np.float32, 2),
                                                    target.read(a, gl.GL_BLUE, np.float32, 1))
+        if want_rgb and shutter is not None and index is not None:
+            result["rgb"] = self._expose(result["rgb"], shutter, index)
+        if dof is not None:
+            result["rgb"] = dof.run(result["rgb"], cam)
         return result
+
+    def _dof(self, lens: Lens | None) -> DepthOfField | None:
+        """The depth-of-field pass of ``lens`` (made on first use, one per lens)."""
+        if lens is None:
+            return None
+        if self._lens is None or self._lens.lens != lens:
+            if self._lens is not None:
+                self._lens.delete()
+            self._lens = DepthOfField(self.ctx, self.width, self.height, lens, *self.look.dof)
+        return self._lens
+
+    def _expose(self, sharp: np.ndarray, shutter: Shutter, f: int) -> np.ndarray:
+        """The colour image of frame ``f`` exposed over the shutter (see motion_blur): the
+        samples are drawn without anti-aliasing, under one shadow-map fit covering the
+        casters over the whole shutter."""
+        from .glutil import gl
+        from .motion_blur import Accumulator
+
+        offsets = shutter.offsets(f, self._bound_centre, self._bound_radius, self.look.blur_pixels, self.look.blur_max)
+        if len(offsets) == 1:
+            return sharp
+        if self.blur is None:
+            self.blur = Accumulator(self.ctx, self.width, self.height)
+        self.blur.begin(sharp)
+        samples = []
+        for o in offsets:
+            cam, poses, present = shutter.at(f, o)
+            samples.append((cam, *self._slots(poses, present, f)))
+        bounds = [self._bounds(model, live) for _, model, live in samples]
+        centres = np.concatenate([b[0] for b in bounds])
+        radii = np.concatenate([b[1] for b in bounds])
+        for k, (cam, model, live) in enumerate(samples):
+            self.scene.set_poses(model, None, None, live)
+            if self.dynamic is not None:
+                self.dynamic.set_poses(model, None, None, live)
+                self._deform(model, int(np.clip(round(f + offsets[k]), 0, shutter.traj.num_frames - 1)), False, False)
+            self.scene.bind()
+            self.ctx.clip_control(gl.GL_LOWER_LEFT, gl.GL_ZERO_TO_ONE)
+            gl.glEnable(gl.GL_DEPTH_TEST)
+            gl.glDisable(gl.GL_BLEND)
+            maps = self._shadow_maps(centres, radii)
+            target = self._geometry_pass(["color"], FrameProjections(cam, None, None), maps, model, 0)
+            self.blur.add(target.textures["color"], 1.0 / len(offsets), middle=k == len(offsets) // 2)
+            self.scene.bind()
+        return self.blur.finish()
 
     # ------------------------------------------------------------------ passes
     def _target(self, name: str, colors: list[tuple[str, int]], samples: int = 0):
@@ -311,11 +379,33 @@ class SceneRenderer:
             blended = [blended[i] for i in np.argsort(dist, kind="stable")[::-1]]
         return out + blended
 
-    def _bounds(self, poses: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """World centres (M, 3) and radii (M,) of the bounding spheres of the objects present."""
-        centres = np.einsum("nij,nj->ni", poses[:, :3, :3], self._bound_centre) + poses[:, :3, 3]
-        keep = present & (self._bound_radius > 0)
-        return centres[keep], self._bound_radius[keep]
+    def _slots(self, poses: np.ndarray, present: np.ndarray | None = None,
+               frame: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Poses (S, 4, 4) and presence (S,) of every drawing slot -- the bodies, the holders
+        (posed between their ends), the floor -- from the bodies' poses (N, 4, 4) and presence."""
+        n = self.n
+        poses = np.asarray(poses, dtype=np.float64).reshape(n, 4, 4)
+        parts = [poses, holder_poses(self.holders, poses), np.eye(4)[None]] if self.holders else [poses, np.eye(4)[None]]
+        live = np.ones(self.floor_slot + 1, dtype=bool)
+        if present is not None:
+            live[:n] = present
+        if self.holders:
+            live[n:self.floor_slot] = holder_present(self.holders, live[:n], frame)
+        return np.concatenate(parts), live
+
+    def _bounds(self, model: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """World centres (M, 3) and radii (M,) of the bounding spheres of the bodies and
+        holders present (slot poses and presence from :meth:`_slots`)."""
+        n, s = self.n, self.floor_slot
+        centres = np.einsum("nij,nj->ni", model[:n, :3, :3], self._bound_centre) + model[:n, :3, 3]
+        radii = self._bound_radius.copy()
+        if self.holders:  # a holder's frame maps the unit cylinder onto it
+            ends = model[n:s, :3, 3] + model[n:s, :3, 2]
+            centres = np.concatenate([centres, (model[n:s, :3, 3] + ends) / 2.0])
+            radii = np.concatenate([radii, np.linalg.norm(model[n:s, :3, 2], axis=1) / 2.0
+                                    + np.array([h.radius for h in self.holders])])
+        keep = live[:s] & (radii > 0)
+        return centres[keep], radii[keep]
 
     def _shadow_maps(self, centres: np.ndarray, radii: np.ndarray) -> list:
         """The shadow maps of this frame, fitted to the casters' bounding spheres."""
@@ -323,51 +413,67 @@ class SceneRenderer:
 
         size = self.look.shadow_size(self.width, self.height)
         casters = [(sc, g) for sc, g in self._draw_list(None, None, False) if not g.floor]
-        return render_shadow_maps(self.ctx, casters, shadow_matrices(self.rig, centres, radii, size), size)
+        return render_shadow_maps(self.ctx, [c for c in casters if not c[1].blend], [c for c in casters if c[1].blend],
+                                  shadow_matrices(self.rig, centres, radii, size), size, self.soft_shadows)
 
     def _geometry_pass(self, layout: list[str], frame: FrameProjections, shadow_maps: list, model: np.ndarray,
                        samples: int):
         from .glutil import gl
 
         target = self._target("geometry", self._formats(layout), samples)
+        color = "color" in layout
+        # A still camera sees the same sky every frame: it is drawn once and copied.
+        sky_copy = color and self.flat_sky is None and not samples and self._sky_is_cached(frame.cam)
+        if sky_copy:
+            self._copy_sky(target, layout.index("color"))
         target.bind()
         for a in layout:
-            target.clear(a, self.background if a == "color" else (0.0, 0.0, 0.0, 0.0))
+            if a != "color" or not sky_copy:
+                target.clear(a, (self.flat_sky if self.flat_sky is not None else (0.0, 0.0, 0.0, 1.0))
+                             if a == "color" else (0.0, 0.0, 0.0, 0.0))
         gl.glClearBufferfv(gl.GL_DEPTH, 0, np.zeros(1, dtype=np.float32))  # reversed depth: 0 = far
         gl.glDepthFunc(gl.GL_GREATER)
         gl.glFrontFace(gl.GL_CW)  # rows are flipped, so counter-clockwise faces appear clockwise
         defines = {_ATTACHMENTS[a]: i for i, a in enumerate(layout)}
-        if "color" in layout:
-            defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts())
-            if self.look.post_aa:
-                defines["FAST_GAMMA"] = 1
-            gl.glBlendFunci(defines["LOC_COLOR"], gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+        if color:
+            defines.update(COLOR=1, SHADOW_TAPS=self.look.shadow_taps, **self.rig.counts(),
+                           **self.shading.surface_defines())
+            if self.soft_shadows:
+                defines["SHADOW_SOFT"] = 1
+            if self.transparent_casters:
+                defines["SHADOW_TINT"] = 1
+            if self.ao is not None:
+                defines["AMBIENT_OCCLUSION"] = 1
         if "id" in layout:
             defines["GROUND_TRUTH"] = 1
         if "next" in layout:
             defines["MOTION_NEXT"] = 1
         if "prev" in layout:
             defines["MOTION_PREV"] = 1
+        background = "next" in layout or "prev" in layout or (color and self.flat_sky is None and not sky_copy)
         current = bound = None
-        for sc, g in self._draw_list(frame.cam, model, "color" in layout):
+        for sc, g in self._draw_list(frame.cam, model, color):
+            if g.blend and background:
+                # the sky goes in before the first transparent surface, so glass in front of
+                # the sky shows the sky (not the cleared black); ground truth is unaffected:
+                # the transparent surface overwrites the background's ids and motion
+                self._background(layout, defines, frame, sky=not sky_copy)
+                gl.glDepthFunc(gl.GL_GREATER)
+                background, current, bound = False, None, None
             if sc is not bound:
                 bound = sc
                 sc.bind()
             d = dict(defines)
             if sc.dynamic:
                 d["DYNAMIC"] = 1
-            if "color" in layout and g.floor:
-                d["FLOOR"] = 1
-            if "color" in layout and g.floor and self.checker is not None:
-                d["FLOOR_CHECKER"] = 1
-            if "color" in layout and g.floor and self.floor_luts:
-                d["FLOOR_LUT"] = 1
-                if len(self.floor_luts) == 1:
-                    d["FLOOR_LUT_GREY"] = 1
-            if "color" in layout and g.texture is not None:
+            if color and g.floor:
+                d.update(self.shading.floor_defines())
+            if color and g.texture is not None:
                 d["BASE_TEXTURE"] = 1
-            if "color" in layout and g.vertex_color:
+            if color and g.vertex_color:
                 d["VERTEX_COLOR"] = 1
+            if color and g.blend:
+                d["TRANSPARENT"] = 1
             prog = self.ctx.program("surface.vert", "surface.frag", d)
             if prog is not current:
                 current = prog.use()
@@ -379,22 +485,83 @@ class SceneRenderer:
                 gl.glDisable(gl.GL_CULL_FACE)
             else:
                 gl.glEnable(gl.GL_CULL_FACE)
-            if g.blend and "color" in layout:
-                gl.glEnablei(gl.GL_BLEND, defines["LOC_COLOR"])
+            if g.blend and color:
+                self._draw_transparent(sc, g, prog, layout, defines["LOC_COLOR"])
             else:
-                gl.glDisable(gl.GL_BLEND)
-            sc.draw(g)
-        gl.glDisable(gl.GL_BLEND)
-        if "next" in layout or "prev" in layout:
-            self._background(layout, defines, frame)
+                sc.draw(g)
+        if background:
+            self._background(layout, defines, frame, sky=not sky_copy)
         return target
 
-    def _background(self, layout: list[str], defines: dict, frame: FrameProjections) -> None:
+    def _sky_is_cached(self, cam: CameraFrame) -> bool:
+        """Whether the sky image of camera ``cam`` is cached (drawing it when the camera is the
+        same as last frame's: a camera that moves draws its sky behind the surfaces only)."""
+        key = (cam.K.tobytes(), cam.world_to_camera.tobytes())
+        if self._sky_key == key:
+            return True
+        if self._sky_last != key:
+            self._sky_last = key
+            return False
+        from .glutil import Target, gl
+
+        sky = self._target("sky", [("color", gl.GL_RGBA8)])
+        sky.bind()
+        gl.glDisable(gl.GL_DEPTH_TEST)
+        prog = self.ctx.program("screen.vert", "background.frag",
+                                {"LOC_COLOR": 0, "COLOR": 1, **self.shading.sky_defines()}).use()
+        self.shading.sky_uniforms(prog, cam, 0)
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glBindVertexArray(self.ctx.empty_vao)
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        self._sky_key = key
+        del Target
+        return True
+
+    def _copy_sky(self, target, index: int) -> None:
+        from .glutil import copy_texture, gl
+
+        sky = self._target("sky", [("color", gl.GL_RGBA8)])
+        copy_texture(sky.textures["color"], target.textures["color"])
+
+    def _draw_transparent(self, sc, g, prog, layout: list[str], loc_color: int) -> None:
+        """A transparent group in two passes over the encoded image (see glsl/surface.frag): the
+        first multiplies what is behind and writes depth and ground truth, the second adds the
+        surface's own light where the first left its depth."""
         from .glutil import gl
 
-        d = {k: v for k, v in defines.items() if k.startswith(("LOC_", "COLOR", "GROUND", "MOTION"))}
+        gl.glEnablei(gl.GL_BLEND, loc_color)
+        gl.glBlendFunci(loc_color, gl.GL_ZERO, gl.GL_SRC_COLOR)
+        prog.int("u_blend_pass", 1)
+        sc.draw(g)
+        gl.glBlendFunci(loc_color, gl.GL_ONE, gl.GL_ONE)
+        gl.glDepthFunc(gl.GL_EQUAL)
+        gl.glDepthMask(gl.GL_FALSE)
+        for i in range(len(layout)):
+            if i != loc_color:
+                gl.glColorMaski(i, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)
+        prog.int("u_blend_pass", 2)
+        sc.draw(g)
+        for i in range(len(layout)):
+            gl.glColorMaski(i, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)
+        gl.glDepthMask(gl.GL_TRUE)
+        gl.glDepthFunc(gl.GL_GREATER)
+        gl.glDisablei(gl.GL_BLEND, loc_color)
+
+    def _background(self, layout: list[str], defines: dict, frame: FrameProjections, sky: bool = True) -> None:
+        """Where no surface was drawn: the sky (unless it is the flat, cleared colour, or was
+        copied: ``sky`` False) and the background's ground truth and motion."""
+        from .glutil import gl
+
+        d = {k: v for k, v in defines.items() if k.startswith(("LOC_", "GROUND", "MOTION"))}
+        if "color" in layout and sky and (self.flat_sky is None or len(layout) > 1):
+            d["COLOR"] = 1
+            d.update(self.shading.sky_defines())
+        if "color" in layout and "COLOR" not in d:
+            gl.glColorMaski(defines["LOC_COLOR"], gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE, gl.GL_FALSE)
         prog = self.ctx.program("screen.vert", "background.frag", d).use()
-        prog.vec("u_background", self.background)
+        if "COLOR" in d:
+            self.shading.sky_uniforms(prog, frame.cam, 0)
         if frame.next_ is not None:
             prog.mat3("u_next_homography", frame.homography(frame.next_))
         if frame.prev is not None:
@@ -405,6 +572,8 @@ class SceneRenderer:
         gl.glBindVertexArray(self.ctx.empty_vao)
         gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
         gl.glDepthMask(gl.GL_TRUE)
+        if "color" in layout:
+            gl.glColorMaski(defines["LOC_COLOR"], gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)
         self.scene.bind()
 
     def _uniforms(self, prog, frame: FrameProjections, shadow_maps: list) -> None:
@@ -418,33 +587,30 @@ class SceneRenderer:
             return
         rig = self.rig
         prog.vec("u_cam_pos", frame.cam.position)
-        prog.vec("u_ambient", self.ambient)
         for name in ("dir_direction", "dir_radiance", "point_position", "point_radiance", "spot_position",
                      "spot_direction", "spot_radiance"):
             values = getattr(rig, name)
             if values:
                 _vec3_array(prog, f"u_{name}", values)
-        for i, (s, o) in enumerate(rig.spot_cone):
-            prog.vec(f"u_spot_cone[{i}]", (s, o))
+        for i, (sc, o) in enumerate(rig.spot_cone):
+            prog.vec(f"u_spot_cone[{i}]", (sc, o))
         unit = 1
-        for slot, (depth, _, matrix) in enumerate(shadow_maps):
+        for slot, (depth, _, matrix, penumbra) in enumerate(shadow_maps):
             depth.bind(unit)
             prog.int(f"u_shadow_map[{slot}]", unit)
             prog.mat4(f"u_shadow_matrix[{slot}]", matrix)
+            prog.vec(f"u_penumbra[{slot}]", penumbra)
             unit += 1
         if prog.loc("u_floor_lut0") >= 0:
             for slot in range(rig.n_dir_shadow):
                 shadow_maps[slot][1].bind(unit)
-                prog.int(f"u_shadow_occupancy[{slot}]", unit)
+                prog.int(f"u_shadow_light[{slot}]", unit)
                 unit += 1
-            for i, tex in enumerate(self.floor_luts):
-                tex.bind(unit)
-                prog.int(f"u_floor_lut{i}", unit)
-                unit += 1
-        if self.checker is not None:
-            prog.vec("u_checker_a", self.checker[0])
-            prog.vec("u_checker_b", self.checker[1])
-            prog.vec("u_checker_size", self.checker[2])
+        if self.ao is not None and prog.loc("u_ao") >= 0:
+            self.ao.texture.bind(unit)
+            prog.int("u_ao", unit)
+            unit += 1
+        self.shading.surface_uniforms(prog, unit)
 
 
 def _vec3_array(prog, name: str, values) -> None:

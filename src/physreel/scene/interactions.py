@@ -158,13 +158,16 @@ class _JointBase(Model):
     """``break_force`` (N) / ``break_torque`` (N·m): the joint breaks for good when the force
     (torque) it transmits, averaged over 10 ms, exceeds it (see
     :mod:`physreel.physics.joints`).  ``relative_to``: the joint's points (``anchor``,
-    ``anchor_b``) and ``axis`` are in that object's frame at t = 0."""
+    ``anchor_b``) and ``axis`` are in that object's frame at t = 0.  ``visible``: draw what
+    holds the objects -- a string or rod from an anchor outside an object to it, a spring's
+    line (:mod:`physreel.rendering.holders`); false hides it."""
 
     a: Annotated[str, Field(min_length=1)]
     b: Annotated[str, Field(min_length=1)] | None = None
     break_force: PositiveFloat | None = None
     break_torque: PositiveFloat | None = None
     relative_to: Annotated[str, Field(min_length=1)] | None = None
+    visible: bool = True
 
     @model_validator(mode="after")
     def _two_bodies(self) -> _JointBase:

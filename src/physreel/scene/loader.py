@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Problem, SceneError
 from .compose import composition_problems, compound_parts, expand, named_objects, resolve_part_paths
 from .materials import PRESETS
-from .models import Scene
+from .models import GROUND_PATTERNS, Scene
 from .yamlio import Positions, YamlSyntaxError, parse, position_of
 
 
@@ -295,6 +295,18 @@ def _cross_checks(data: dict, base: Path, positions: Positions) -> list[Problem]
     ground = data.get("ground")
     if isinstance(ground, dict) and "material" in ground:
         check_material(("ground", "material"), ground["material"])
+    if isinstance(ground, dict) and isinstance(ground.get("texture"), str) and ground["texture"] not in GROUND_PATTERNS:
+        tex = ground["texture"]
+        near = difflib.get_close_matches(tex, GROUND_PATTERNS, n=1, cutoff=0.6)
+        if "." not in Path(tex).name:
+            add(("ground", "texture"), f"unknown ground texture '{tex}'"
+                + (f"; did you mean '{near[0]}'?" if near else "")
+                + f" (one of {', '.join(GROUND_PATTERNS)}, or an image file)")
+        else:
+            _check_file(base, tex, ("ground", "texture"), "ground texture image", add)
+    sky = data.get("sky")
+    if isinstance(sky, dict) and isinstance(sky.get("file"), str):
+        _check_file(base, sky["file"], ("sky", "file"), "sky image", add)
 
     objects = data.get("objects")
     seen: dict[str, int] = {}
@@ -424,7 +436,14 @@ def _resolve_paths(scene: Scene, base: Path) -> Scene:
                              for m in o.motion]
         objs.append(o.model_copy(update=upd) if upd else o)
         changed |= bool(upd)
-    return scene.model_copy(update={"objects": objs}) if changed else scene
+    top: dict[str, Any] = {}
+    if scene.ground.texture not in GROUND_PATTERNS and not os.path.isabs(scene.ground.texture):
+        top["ground"] = scene.ground.model_copy(update={"texture": str((base / scene.ground.texture).resolve())})
+    if scene.sky is not None and scene.sky.file and not os.path.isabs(scene.sky.file):
+        top["sky"] = scene.sky.model_copy(update={"file": str((base / scene.sky.file).resolve())})
+    if changed:
+        top["objects"] = objs
+    return scene.model_copy(update=top) if top else scene
 
 
 def _is_clip_file(clip: str) -> bool:

@@ -281,7 +281,12 @@ class ObjectSpec(Model):
 # ---------------------------------------------------------------------------------- cameras
 class Camera(Model):
     """A pinhole camera. ``fov`` is the vertical field of view in degrees; ``motion`` a list of
-    moves (orbit, dolly, truck, move, pan, tilt, zoom, follow, path, shake) applied in order."""
+    moves (orbit, dolly, truck, move, pan, tilt, zoom, follow, path, shake) applied in order.
+
+    ``aperture`` (an f-number, e.g. 2.8) turns on depth of field in the colour image: a lens
+    of the focal length that gives ``fov`` on a 24 mm high (full-frame) sensor, focused at
+    ``focus_distance`` metres (default: the distance to ``look_at``).  Ground truth and
+    controls stay sharp."""
 
     name: Annotated[str, Field(min_length=1)] = "main"
     position: Vec3 = (0.0, -4.0, 1.5)
@@ -289,6 +294,8 @@ class Camera(Model):
     fov: Annotated[float, Field(gt=1, lt=170)] = 45.0
     up: Vec3 = (0.0, 0.0, 1.0)
     motion: list[CameraMotion] = []
+    aperture: Annotated[float, Field(ge=0.5, le=128, allow_inf_nan=False)] | None = None
+    focus_distance: PositiveFloat | None = None
 
     @model_validator(mode="after")
     def _distinct(self) -> Camera:
@@ -341,11 +348,21 @@ Light = Annotated[DirectionalLight | PointLight | SpotLight, Field(discriminator
 
 
 # ---------------------------------------------------------------------------------- ground, physics
+#: Floor textures drawn by physreel (anything else is an image file).
+GROUND_PATTERNS = ("checker", "plain", "none", "planks", "tiles", "concrete")
+
+
 class Ground(Model):
     """A static floor at z = 0 (infinite for physics, ``size`` metres square on screen).
 
-    ``colors``: the two checker colours; by default a light and a dark shade of the ground
-    material's colour (a concrete floor is grey, a wooden one brown)."""
+    ``texture``: ``checker`` (squares of ``checker_size`` metres), ``plain`` (or ``none``: one
+    colour), ``planks`` (wooden floorboards), ``tiles`` (square tiles with grout), ``concrete``
+    (cast slabs), or an image file tiled every ``texture_scale`` metres.  The patterns are
+    physreel's own, drawn procedurally (no image files).  ``colors``: the two checker colours;
+    by default a light and a dark shade of the ground material's colour (a concrete floor is
+    grey, a wooden one brown); the other patterns take the first as their base colour.
+    ``texture_scale``: metres per repeat of a pattern or image (planks: the board width,
+    default 0.2; tiles: 0.6; concrete: the slab, 3; an image: 2)."""
 
     enabled: bool = True
     material: str = "concrete"
@@ -357,6 +374,7 @@ class Ground(Model):
     checker_size: PositiveFloat = 0.5
     colors: tuple[Color, Color] | None = None
     size: PositiveFloat = 200.0
+    texture_scale: PositiveFloat | None = None
 
 
 def default_physics_rate(fps: int) -> int:
@@ -429,6 +447,44 @@ PassList = Annotated[list[PassName], AfterValidator(_PASS.expand)]
 ControlList = Annotated[list[ControlName], AfterValidator(_CONTROL.expand)]
 
 
+class Sky(Model):
+    """What the camera sees where no surface is, and the light it sheds on the scene.
+
+    ``type``: ``color`` (one flat colour, ``color``, rendered exactly as given), ``gradient``
+    (``zenith`` straight up blending into ``horizon``; below the horizon ``ground``),
+    ``procedural`` (the gradient with a sun where the key light comes from, ``sun_size``
+    degrees across, and its glow) or ``hdri`` (an equirectangular Radiance ``.hdr`` image,
+    ``file``, turned ``rotation`` degrees about Z and scaled by ``intensity``, which lights
+    the scene too: diffuse irradiance and reflections; with no ``lights`` its sun, if it has
+    one, becomes the key light with shadows).  The sky's light reaches every surface (scaled
+    by the scene's ``ambient`` for the non-HDR skies), and metals and glass reflect it.
+    ``haze``: aerial perspective, the distance in metres at which surfaces have faded 63 % of
+    the way into the horizon colour (``auto``: from the floor's size, so its far edge melts
+    into the horizon; 0: none)."""
+
+    type: Literal["color", "gradient", "procedural", "hdri"] = "procedural"
+    color: Color = (0.62, 0.72, 0.82)
+    zenith: Color = (0.42, 0.6, 0.85)
+    horizon: Color = (0.84, 0.88, 0.92)
+    ground: Color = (0.42, 0.41, 0.39)
+    sun: bool = True
+    sun_size: Annotated[float, Field(gt=0, le=20, allow_inf_nan=False)] = 1.5
+    file: str | None = None
+    intensity: PositiveFloat = 1.0
+    rotation: Finite = 0.0
+    haze: Literal["auto"] | NonNegFloat = "auto"
+
+    @model_validator(mode="after")
+    def _hdri_file(self) -> Sky:
+        if self.type == "hdri" and not self.file:
+            raise ValueError("a sky of type hdri needs 'file': an equirectangular Radiance .hdr image")
+        if self.file is not None and self.type != "hdri":
+            raise ValueError(f"'file' is for a sky of type hdri; this sky is {self.type!r} (set type: hdri)")
+        if self.file is not None and not self.file.lower().endswith(".hdr"):
+            raise ValueError(f"sky file must be a Radiance .hdr image (RGBE), got {self.file!r}")
+        return self
+
+
 class RenderSettings(Model):
     """What to render and how.
 
@@ -436,21 +492,42 @@ class RenderSettings(Model):
     and ``all`` are accepted); ``control``: conditioning exports for video models; ``flo``: also write flow as Middlebury .flo files;
     ``tracks``: number of surface points to track; ``quality``: x264 CRF (lower = better);
     ``look``: the rendering tier (``fast``: post-process anti-aliasing and one filtered shadow
-    lookup; ``standard``: 4x multisampling and softer shadow filtering; ``high``: standard with
-    sharper shadow maps) -- ground truth is the same in every tier;
-    ``storage``: ``compact`` (16-bit PNGs, decoded within the bound the manifest states) or
-    ``npy`` (exact float32 arrays, ~40x larger).
+    lookup; ``standard``: 4x multisampling, softer shadow filtering and screen-space ambient
+    occlusion; ``high``: standard with sharper shadow maps and finer occlusion) -- ground
+    truth is the same in every tier; ``storage``: ``compact`` (16-bit PNGs, decoded within the
+    bound the manifest states) or ``npy`` (exact float32 arrays, ~40x larger).
+    ``exposure``: EV stops of the colour image (+1 twice as bright).  ``motion_blur`` /
+    ``shutter``: the colour image is exposed over ``shutter`` frames (0.5 when only
+    ``motion_blur`` is set; giving ``shutter`` turns it on), centred on the frame's time, as a
+    real camera's; ground truth stays sharp at that centre.  ``shadows``: ``true``, ``false``
+    or ``soft`` (penumbrae that widen with the distance from the caster, colour image only).
     """
 
     passes: PassList = ["rgb"]
     control: ControlList = []
     look: Literal["fast", "standard", "high"] = "fast"
     antialias: bool = True
-    shadows: bool = True
+    shadows: bool | Literal["soft"] = True
+    exposure: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] = 0.0
+    motion_blur: bool = False
+    shutter: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
     quality: Annotated[int, Field(ge=0, le=51)] = 18
     flo: bool = False
     tracks: Annotated[int, Field(ge=1, le=100000)] = 1024
     storage: Literal["compact", "npy"] = "compact"
+
+    @model_validator(mode="after")
+    def _shutter(self) -> RenderSettings:
+        """``shutter`` turns motion blur on; ``motion_blur`` alone opens the shutter half a frame
+        (resolved here, so a dumped scene says both)."""
+        if self.shutter is not None and not self.motion_blur:
+            if "motion_blur" in self.model_fields_set:
+                raise ValueError(f"shutter {self.shutter} asks for motion blur but motion_blur is false; "
+                                 "remove one of them")
+            object.__setattr__(self, "motion_blur", True)
+        elif self.motion_blur and self.shutter is None:
+            object.__setattr__(self, "shutter", 0.5)
+        return self
 
 
 # ------------------------------------------------------------------------------------ scene
@@ -466,6 +543,7 @@ class Scene(Model):
     physics: Physics = Physics()
     ground: Ground = Ground()
     background: Color = (0.62, 0.72, 0.82)
+    sky: Sky | None = None
     ambient: NonNegFloat = 0.25
     materials: dict[str, MaterialSpec] = {}
     objects: list[ObjectSpec] = []
@@ -477,6 +555,15 @@ class Scene(Model):
 
     _source: str | None = PrivateAttr(default=None)
     _positions: dict = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sky_from_background(self) -> Scene:
+        """No ``sky``: a flat sky of ``background`` when the scene sets that colour, else the
+        procedural default.  Resolved here, so a dumped scene keeps the same sky."""
+        if self.sky is None:
+            sky = Sky(type="color", color=self.background) if "background" in self.model_fields_set else Sky()
+            object.__setattr__(self, "sky", sky)
+        return self
 
     @field_validator("resolution")
     @classmethod

@@ -1,10 +1,13 @@
-// physreel: the background (everything no surface covers): sky colour, id 0, no normal, depth
-// 0, and the motion of points at infinity, which only the camera's rotation moves:
-// x_o ~ K_o R_o R_t^T K_t^-1 (u + 0.5, v + 0.5, 1).
+// physreel: the background (everything no surface covers): the sky (glsl/sky.glsl), id 0, no
+// normal, depth 0, and the motion of points at infinity, which only the camera's rotation
+// moves: x_o ~ K_o R_o R_t^T K_t^-1 (u + 0.5, v + 0.5, 1).
 
+const float PI = 3.141592653589793;
 #ifdef COLOR
+#include "color.glsl"
+#include "sky.glsl"
 layout(location = LOC_COLOR) out vec4 o_color;
-uniform vec4 u_background;
+uniform mat3 u_pixel_to_world;  // (u + 0.5, v + 0.5, 1) -> world direction of the pixel's ray
 #endif
 #ifdef GROUND_TRUTH
 layout(location = LOC_ID) out uint o_id;
@@ -28,7 +31,8 @@ vec4 motion(mat3 hom)
 void main()
 {
 #ifdef COLOR
-    o_color = u_background;
+    vec3 d = normalize(u_pixel_to_world * vec3(gl_FragCoord.xy, 1.0));
+    o_color = vec4(srgb_encode(sky_display(d)), 1.0);
 #endif
 #ifdef GROUND_TRUTH
     o_id = 0u;

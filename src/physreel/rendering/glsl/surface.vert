@@ -52,10 +52,11 @@ out vec3 v_normal_cam;    // OpenCV camera frame
 out vec3 v_next;
 #endif
 #if defined(FLOOR_LUT) && N_DIR_SHADOW > 0
-// Where the floor point falls in each directional shadow map: an affine function of the
-// position (orthographic light), so interpolating it across the floor is exact.
+// Where the floor point falls in each directional shadow map (texture coordinates, depth):
+// an affine function of the position (orthographic light), so interpolating it across the
+// floor is exact.
 uniform mat4 u_shadow_matrix[N_DIR_SHADOW + N_SPOT_SHADOW];
-out vec2 v_occupancy_uv[N_DIR_SHADOW];
+out vec3 v_light_uvz[N_DIR_SHADOW];
 #endif
 #ifdef MOTION_PREV
 out vec3 v_prev;
@@ -92,7 +93,8 @@ void main()
 #endif
 #if defined(FLOOR_LUT) && N_DIR_SHADOW > 0
     for (int i = 0; i < N_DIR_SHADOW; i++) {
-        v_occupancy_uv[i] = (u_shadow_matrix[i] * world).xy * 0.5 + 0.5;
+        vec3 c = (u_shadow_matrix[i] * world).xyz;
+        v_light_uvz[i] = vec3(c.xy * 0.5 + 0.5, c.z);
     }
 #endif
     gl_Position = u_view_proj * world;
