@@ -353,6 +353,23 @@ def test_flow_to_color_matches_the_middlebury_wheel():
     assert flow_to_color(f, max_flow=1.0)[0, 1].tolist() == [191, 0, 0]
 
 
+@pytest.mark.parametrize("moving", [0.0, 0.01, 0.4, 0.6, 1.0])
+def test_flow_colours_of_mostly_still_frames_are_those_of_every_pixel(moving):
+    # a mostly still frame colours only its moving pixels (zero flow is white): the image must be
+    # the one colouring every pixel gives
+    from physreel.outputs.visualize import wheel_colors
+
+    rng = np.random.default_rng(4)
+    f = rng.normal(0, 3, (24, 32, 2)).astype(np.float32)
+    f[rng.random((24, 32)) >= moving] = 0.0
+    f[1, 1] = [0.0, -2.0]
+    for mx in (None, 2.5):
+        u, v = f[..., 0].astype(np.float64), f[..., 1].astype(np.float64)
+        scale = float(np.sqrt(u * u + v * v).max()) if mx is None else mx
+        assert np.array_equal(flow_to_color(f, max_flow=mx), wheel_colors(u, v, scale))
+    assert (flow_to_color(f)[(f == 0).all(axis=2)] == 255).all()
+
+
 # ------------------------------------------------------------------------------- file formats
 
 

@@ -427,6 +427,22 @@ def test_ground_truth_is_bit_identical_with_every_look_feature(tmp_path):
                 assert np.array_equal(np.asarray(got[k]), np.asarray(ref[k])), (extra, k)
 
 
+def test_controls_stay_sharp_under_motion_blur_and_depth_of_field():
+    # canny is made from the colour image, but from the sharp one: blur and lens are the camera's
+    from physreel.passes import CONTROLS
+
+    base = _moving(False)
+    lens = {**base, "render": {"motion_blur": True, "shutter": 1.0},
+            "cameras": [{**base["cameras"][0], "aperture": 1.4, "focus_distance": 1.0}]}
+    sharp = frame(base, passes=("rgb",), index=3)
+    blurred = frame(lens, passes=("rgb",), index=3)
+    assert not np.array_equal(sharp["rgb"], blurred["rgb"])  # the video is blurred ...
+    assert np.array_equal(blurred.sharp_rgb, sharp["rgb"])  # ... what controls see is not
+    canny = CONTROLS["canny"].frame
+    assert np.array_equal(canny(blurred, None), canny(sharp, None))
+    assert sharp.sharp_rgb is None
+
+
 # ---------------------------------------------------------------------------- what holds things
 def _pendulum(visible=True, break_force=None):
     joint = {"type": "ball", "a": "bob", "anchor": [0, 0, 1.2], "visible": visible}

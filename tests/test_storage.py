@@ -75,6 +75,24 @@ def test_range_encoding_is_within_half_a_step_and_zero_is_exact():
     assert np.allclose(np.where(png[20:] == 0, 0, x), f[0, ..., 1], atol=enc["max_error"][1])
 
 
+@pytest.mark.parametrize("moving", [0.0, 0.02, 0.3, 0.7, 1.0])
+def test_range_encoding_of_mostly_still_frames_gives_the_codes_of_the_formula(moving):
+    # frames that are mostly exact zeros take a shortcut (only the others are encoded): the
+    # codes must be the documented formula's, pixel for pixel, on either path
+    rng = np.random.default_rng(3)
+    f = rng.normal(0, 4, (30, 40, 2)).astype(np.float32)
+    f[rng.random((30, 40)) >= moving] = 0.0
+    f[0, 0] = [0.0, 1.5]
+    lo, hi = [-15.0, -14.0], [16.0, 15.0]
+    png = encode_range(f, lo, hi).reshape(2, 30, 40)
+    for c in range(2):
+        x = f[..., c].astype(np.float64)
+        step = (hi[c] - lo[c]) / 65534
+        want = np.where(x == 0, 0, 1 + np.clip(np.rint((x - lo[c]) * (65534 / (hi[c] - lo[c]))), 0, 65534))
+        assert np.array_equal(png[c], want.astype(np.uint16)), c
+        assert np.abs(np.where(png[c] == 0, 0, lo[c] + (png[c] - 1.0) * step) - x).max() <= step / 2 + 1e-9
+
+
 def test_range_of_a_channel_that_is_always_zero_or_constant():
     f = np.zeros((4, 5, 3), np.float32)
     f[..., 1] = 0.25
@@ -230,3 +248,28 @@ def test_render_cli_takes_the_storage(tmp_path):
         assert (out / "main" / present).exists() and not (out / "main" / absent).exists()
     r = CliRunner().invoke(main, ["render", str(scene), "-o", str(tmp_path / "x"), "--storage", "float"])
     assert r.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+def test_finishing_jobs_run_side_by_side_keep_their_order_and_raise_the_first_failure():
+    import threading
+    import time
+
+    from physreel.outputs.camera_writer import parallel
+
+    seen = []
+
+    def job(i, fail=False):
+        def run():
+            time.sleep(0.02 * (4 - i))  # later jobs end first
+            seen.append(threading.current_thread().name)
+            if fail:
+                raise ValueError(f"job {i}")
+            return i * i
+        return run
+
+    assert parallel([job(i) for i in range(4)]) == [0, 1, 4, 9]
+    seen.clear()
+    with pytest.raises(ValueError, match="job 1"):
+        parallel([job(0), job(1, True), job(2, True), job(3)])
+    assert len(seen) == 4  # every job ran to its end before the failure was raised
+    assert parallel([]) == []

@@ -619,3 +619,15 @@ def test_broken_mesh_files_are_one_readable_block(tmp_path, case, text):
         assert text in res.output and "Traceback" not in res.output, res.output
         assert "re-export it" in res.output
     assert_unchanged(before, tmp_path)
+
+
+def test_a_ctrl_c_inside_a_gl_call_counts_as_an_interruption():
+    # SIGINT while ctypes converts a GL call's arguments surfaces as ctypes.ArgumentError
+    # ('argument 3: KeyboardInterrupt: '); the run must end as interrupted (130), not failed (1)
+    import ctypes
+
+    from physreel.outputs.writer import interrupted
+
+    assert interrupted(ctypes.ArgumentError("argument 3: KeyboardInterrupt: ", (17, 3)))
+    assert not interrupted(ctypes.ArgumentError("argument 1: TypeError: wrong type"))
+    assert not interrupted(ValueError("KeyboardInterrupt"))

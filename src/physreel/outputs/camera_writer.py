@@ -13,7 +13,9 @@ is declared by its entry in :mod:`physreel.passes`; this module only drives them
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -109,35 +111,44 @@ class CameraWriter:
         """
         results = dict(results or {})
         scales = {n: acc.result() for n, acc in self._scales.items()}
-        files_entries: dict[str, list[dict]] = {}
-        for name, sinks in self._sinks.items():
-            files_entries[name] = []
-            for st, sink in sinks:
-                encoding = sink.close(results.get(name), scales.get(name))
-                files_entries[name].append({**st.describe(), **(encoding or {})})
-        for _, sinks in self._frame_controls.values():
-            for sink in sinks:
-                sink.close()
+        # Each file is its own job (encoding the buffered passes, closing the videos), run side by
+        # side: numpy, zlib and the encoders' pipes release the GIL.  Each job writes its own
+        # files, so the bytes do not depend on the order.
+        closing = [(name, st, sink) for name, sinks in self._sinks.items() for st, sink in sinks]
+        encodings_ = parallel([lambda n=name, s=sink: s.close(results.get(n), scales.get(n))
+                               for name, _, sink in closing] +
+                              [sink.close for _, sinks in self._frame_controls.values() for sink in sinks])
+        files_entries: dict[str, list[dict]] = {name: [] for name in self._sinks}
+        for (name, st, _), encoding in zip(closing, encodings_, strict=False):
+            files_entries[name].append({**st.describe(), **(encoding or {})})
         encodings = {n: {e["pattern"]: e for e in entries} for n, entries in files_entries.items()}
         exact = {n: sink.exact for n, sinks in self._sinks.items() for _, sink in sinks if sink.exact is not None}
         files = ClipFiles(self.dir, self.clip, {n: PASSES[n] for n in self.passes}, scales, results, encodings,
                           exact)
+        jobs = []
         for name in self.passes:
-            preview = PASSES[name].preview
-            frames = preview(files) if preview is not None else None
-            if frames is not None:
-                self._encode([Video(f"{name}.mp4")], frames)
+            if PASSES[name].preview is not None:
+                jobs.append(lambda n=name: self._preview(n, files))
         for kind in self.controls:
-            spec = CONTROLS[kind]
-            if spec.clip is not None:
-                state = spec.setup(self.clip) if spec.setup is not None else None
-                self._encode(spec.storage, spec.clip(files, state))
+            if CONTROLS[kind].clip is not None:
+                jobs.append(lambda k=kind: self._clip_control(k, files))
+        parallel(jobs)
         for sink in self._all_sinks():
             sink.release()
         manifest = build_manifest(self.clip, self.passes, self.controls, self.options, scales, results,
                                   files_entries)
         (self.dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         return manifest
+
+    def _preview(self, name: str, files: ClipFiles) -> None:
+        frames = PASSES[name].preview(files)
+        if frames is not None:
+            self._encode([Video(f"{name}.mp4")], frames)
+
+    def _clip_control(self, kind: str, files: ClipFiles) -> None:
+        spec = CONTROLS[kind]
+        state = spec.setup(self.clip) if spec.setup is not None else None
+        self._encode(spec.storage, spec.clip(files, state))
 
     def _encode(self, storages, frames) -> None:
         sinks = [st.open(self.target) for st in storages]
@@ -151,6 +162,29 @@ class CameraWriter:
             raise
         for sink in sinks:
             sink.close()
+
+
+#: Most jobs of :func:`parallel` at once.
+MAX_WORKERS = 4
+
+
+def parallel(jobs: Sequence[Callable[[], Any]]) -> list:
+    """Run ``jobs`` side by side in threads (at most :data:`MAX_WORKERS`, one per CPU) and return
+    their results in order; once all have ended, the first failure (in job order) is raised."""
+    workers = min(len(jobs), MAX_WORKERS, os.cpu_count() or 1)
+    if workers <= 1:
+        return [job() for job in jobs]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="physreel-finish")
+    futures = [pool.submit(job) for job in jobs]
+    try:
+        wait(futures)
+    except BaseException:  # Ctrl-C: start nothing new, let the running jobs end before cleaning up
+        for f in futures:
+            f.cancel()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown()
+    return [f.result() for f in futures]
 
 
 def build_manifest(clip: Clip, passes: Sequence[str], controls: Sequence[str], options: dict,

@@ -157,6 +157,21 @@ def flow_to_color(flow: np.ndarray, max_flow: float | None = None) -> np.ndarray
     # operations in the same order (byte-identical images), twice as fast.
     u, v = np.ascontiguousarray(f[..., 0]), np.ascontiguousarray(f[..., 1])
     scale = float(np.max(np.sqrt(u * u + v * v))) if max_flow is None else float(max_flow)
+    moving = (u != 0) | (v != 0)
+    n = int(np.count_nonzero(moving))
+    if n * 2 >= moving.size:
+        return wheel_colors(u, v, scale)
+    # Mostly still (a still camera: the floor and sky do not move): zero flow is white, so only
+    # the moving pixels are coloured -- the same operations on them, the same bytes.
+    out = np.full(u.shape + (3,), 255, dtype=np.uint8)
+    if n:
+        out[moving] = wheel_colors(u[moving], v[moving], scale)
+    return out
+
+
+def wheel_colors(u: np.ndarray, v: np.ndarray, scale: float) -> np.ndarray:
+    """(..., 3) uint8 colours of the flow vectors ``(u, v)`` (float64, any shape) on the
+    Middlebury wheel, saturated at magnitude ``scale`` (see :func:`flow_to_color`)."""
     eps = 1e-5
     u = u / (scale + eps)
     v = v / (scale + eps)

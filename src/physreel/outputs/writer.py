@@ -215,6 +215,8 @@ def _write(assembly: Assembly, traj: Trajectory, tmp: Path, passes: list[str], c
                                   + (f" ({e.filename})" if e.filename else "")) from e
             except Exception as e:  # noqa: BLE001
                 writer.abort()
+                if interrupted(e):
+                    raise KeyboardInterrupt from e
                 raise RenderError(f"rendering camera '{cam.name}' failed: {type(e).__name__}: {e}") from e
     meta = dict(record.metadata)
     meta["cameras"] = {name: {**cam, "files": sorted(p.relative_to(tmp / name).as_posix()
@@ -273,3 +275,13 @@ def replace_folder(tmp: Path, out: Path) -> None:
     os.rename(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def interrupted(e: BaseException) -> bool:
+    """Whether ``e`` is a Ctrl-C in disguise: a SIGINT that lands while ctypes converts the
+    arguments of a GL call comes out as ``ctypes.ArgumentError('argument 3: KeyboardInterrupt:
+    ')`` (the KeyboardInterrupt itself is lost), which must end the run as an interruption
+    (exit 130), not as a failed render."""
+    import ctypes
+
+    return isinstance(e, ctypes.ArgumentError) and "KeyboardInterrupt" in str(e.args[0] if e.args else e)

@@ -68,10 +68,23 @@ def encode_range(x: np.ndarray, lo: Sequence[float], hi: Sequence[float]) -> np.
     lo_ = np.asarray(lo, dtype=np.float64)[:, None, None]
     span = np.asarray(hi, dtype=np.float64)[:, None, None] - lo_
     scale = np.divide(RANGE_CODES, span, out=np.zeros_like(span), where=span > 0)
+    zero = planes == 0
+    n = planes.size - int(np.count_nonzero(zero))
+    if n * 2 < planes.size:
+        # mostly exact zeros (the flow of a still camera's floor and sky): encode only the
+        # others, with the same float64 operations -- the same codes
+        out = np.zeros(planes.shape, dtype=np.uint16)
+        for c in range(planes.shape[0]):
+            keep = ~zero[c]
+            v = np.rint((planes[c][keep].astype(np.float64) - lo_[c, 0, 0]) * scale[c, 0, 0])
+            np.clip(v, 0, RANGE_CODES, out=v)
+            v += 1
+            out[c][keep] = v.astype(np.uint16)
+        return out.reshape(-1, planes.shape[2])
     v = np.rint((planes - lo_) * scale)
     np.clip(v, 0, RANGE_CODES, out=v)
     v += 1
-    v[planes == 0] = 0
+    v[zero] = 0
     return v.astype(np.uint16).reshape(-1, planes.shape[2])
 
 

@@ -76,6 +76,7 @@ class PassStream:
             bundle = FrameBundle(frame=f, time=f / traj.fps, camera=clip.camera, view=cur.view)
             for name in self.passes:
                 bundle.passes[name] = cur[name]
+            bundle.sharp_rgb = cur.render.get("rgb_sharp")
             cur.prev = cur.next = None  # a frame holds its neighbours only while it is computed
             yield bundle
             if f + 1 < traj.num_frames:
@@ -104,7 +105,7 @@ class PassStream:
         want -= {m for m, other in (("motion_next", nxt), ("motion_prev", prv)) if other is None}
         res = self.renderer.render(views[f], obj, traj.present[f], want, prev=prv, next_=nxt, frame=f,
                                    shutter=self.shutter, lens=self.lens)
-        outputs = {k: res[k] for k in ("rgb", "motion_next", "motion_prev") if k in res}
+        outputs = {k: res[k] for k in ("rgb", "rgb_sharp", "motion_next", "motion_prev") if k in res}
         if "gt" in want:
             outputs["gt"] = {k: res[k] for k in ("depth", "segmentation", "normals")}
         poses = np.concatenate([np.eye(4)[None], obj], axis=0)

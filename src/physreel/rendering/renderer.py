@@ -203,6 +203,8 @@ class SceneRenderer:
             segmentation : (H, W) uint16 (0 background, 1 ground, k + 2 object k)
             normals : (H, W, 3) float32 unit normals in the OpenCV camera frame; 0 background
             motion_next, motion_prev : :class:`Motion` to the next / previous frame
+            rgb_sharp : the colour image before motion blur and depth of field, when either
+                changed it (controls such as canny are made from it: they stay sharp)
         """
         from .glutil import gl
 
@@ -265,10 +267,13 @@ class SceneRenderer:
                 if a in layout:
                     result[f"motion_{a}"] = Motion(target.read(a, gl.GL_RG, np.float32, 2),
                                                    target.read(a, gl.GL_BLUE, np.float32, 1))
+        sharp = result.get("rgb")
         if want_rgb and shutter is not None and index is not None:
             result["rgb"] = self._expose(result["rgb"], shutter, index)
         if dof is not None:
             result["rgb"] = dof.run(result["rgb"], cam)
+        if want_rgb and result["rgb"] is not sharp:
+            result["rgb_sharp"] = sharp  # what controls made from the colour image see
         return result
 
     def _dof(self, lens: Lens | None) -> DepthOfField | None:

@@ -31,6 +31,9 @@ class FrameBundle(Mapping):
         Intrinsics and extrinsics of this camera at this frame.
     passes : dict
         ``rgb`` (H, W, 3) uint8, ... (see the manifest for every pass).
+    sharp_rgb : (H, W, 3) uint8 or None
+        The colour image before motion blur and depth of field, when either changed it: the
+        controls made from the colour image (canny) use it, so they stay sharp.
     """
 
     frame: int
@@ -38,6 +41,7 @@ class FrameBundle(Mapping):
     camera: str
     view: CameraFrame
     passes: dict[str, np.ndarray] = field(default_factory=dict)
+    sharp_rgb: np.ndarray | None = None
 
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self.passes:  # an alias (``seg``) or a pass that was not asked for

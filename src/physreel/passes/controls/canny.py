@@ -110,7 +110,8 @@ def canny(
 register_control(Control(
     name="canny",
     needs=("rgb",),
-    frame=lambda bundle, state: canny(bundle["rgb"]),
-    meaning="classic Canny edges of the RGB frames (thresholds 100, 200)",
+    # the sharp image: motion blur and depth of field are the camera's, not the scene's edges
+    frame=lambda bundle, state: canny(bundle["rgb"] if bundle.sharp_rgb is None else bundle.sharp_rgb),
+    meaning="classic Canny edges of the RGB frames (thresholds 100, 200), before motion blur and depth of field",
     doc=Doc("classic Canny on the RGB"),
 ))
