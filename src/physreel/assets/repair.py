@@ -121,12 +121,7 @@ def fix_winding(mesh: trimesh.Trimesh) -> bool:
     flipped_per_patch = np.bincount(labels, weights=flip, minlength=n_comp)
     faces_per_patch = np.bincount(labels, minlength=n_comp)
     flip ^= (flipped_per_patch > faces_per_patch / 2)[labels]
-    if not flip.any():
-        return False
-    new_faces = faces.copy()
-    new_faces[flip] = faces[flip][:, ::-1]
-    mesh.faces = new_faces
-    return True
+    return _reverse(mesh, faces, flip)
 
 
 def fix_inversion(mesh: trimesh.Trimesh) -> bool:
@@ -154,6 +149,11 @@ def fix_inversion(mesh: trimesh.Trimesh) -> bool:
     tri = np.asarray(mesh.vertices, dtype=np.float64)[faces]
     signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2]))  # 6 x tetra volume
     flip = (np.bincount(labels, weights=signed) < 0)[labels]
+    return _reverse(mesh, faces, flip)
+
+
+def _reverse(mesh: trimesh.Trimesh, faces: np.ndarray, flip: np.ndarray) -> bool:
+    """Reverse the winding of the faces where ``flip`` is True, in place; True when any was."""
     if not flip.any():
         return False
     new_faces = faces.copy()

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ..quaternions import qslerp
 from ..transforms import euler_xyz_to_quat
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -129,36 +130,8 @@ def quat_to_rotvec(q: np.ndarray) -> np.ndarray:
     return v * scale
 
 
-def slerp(q0: np.ndarray, q1: np.ndarray, u: np.ndarray | float) -> np.ndarray:
-    """Spherical linear interpolation along the shortest arc.
-
-    Parameters
-    ----------
-    q0, q1 : (..., 4) float
-        Quaternions ``[x, y, z, w]`` (normalised here).
-    u : float or (...,) float
-        Progress, 0 gives ``q0`` and 1 gives ``q1`` (up to sign).
-
-    Returns
-    -------
-    (..., 4) float64 unit quaternions.
-    """
-    q0 = np.asarray(q0, dtype=np.float64)
-    q1 = np.asarray(q1, dtype=np.float64)
-    q0 = q0 / np.linalg.norm(q0, axis=-1, keepdims=True)
-    q1 = q1 / np.linalg.norm(q1, axis=-1, keepdims=True)
-    u = np.asarray(u, dtype=np.float64)[..., None]
-    d = np.sum(q0 * q1, axis=-1, keepdims=True)
-    q1 = np.where(d < 0, -q1, q1)
-    d = np.abs(d)
-    theta = np.arccos(np.clip(d, -1.0, 1.0))
-    sin_t = np.sin(theta)
-    near = sin_t < 1e-9
-    safe = np.where(near, 1.0, sin_t)
-    w0 = np.where(near, 1.0 - u, np.sin((1.0 - u) * theta) / safe)
-    w1 = np.where(near, u, np.sin(u * theta) / safe)
-    q = w0 * q0 + w1 * q1
-    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+#: Spherical linear interpolation along the shortest arc (one home: :mod:`physreel.quaternions`).
+slerp = qslerp
 
 
 # ----------------------------------------------------------------------------- interpolation
