@@ -319,6 +319,29 @@ def test_validate_rejects_what_render_rejects(tmp_path, case):
     assert_unchanged(before, tmp_path)
 
 
+@pytest.mark.parametrize("field", ["sky", "ground", "object"])
+def test_an_image_the_look_reads_is_opened_before_simulating(tmp_path, field):
+    # sky HDRs, ground images and object textures that do not decode: validate says so, and a
+    # render stops before simulating (it used to simulate first, and validate said ok)
+    write(tmp_path, "bad.hdr", b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 4 +X 8\n\x02\x02")
+    write(tmp_path, "bad.png", b"\x89PNG\r\n\x1a\n this is not an image")
+    extra = {"sky": "sky: {type: hdri, file: bad.hdr}\n", "ground": "ground: {texture: bad.png}\n",
+             "object": ""}[field]
+    scene = ("objects:\n  - name: ball\n    shape: {type: sphere, radius: 0.1}\n    position: [0, 0, 0.5]\n"
+             "    texture: bad.png\n") if field == "object" else BALL + extra
+    write(tmp_path, "s.yaml", scene)
+    line = len(scene.splitlines())
+    before = snapshot(tmp_path)
+    val = cli("validate", tmp_path / "s.yaml")
+    ren = cli("-v", "render", tmp_path / "s.yaml", "-o", tmp_path / "out", *SMALL)
+    assert val.exit_code == 2 and ren.exit_code == 2, (val.output, ren.output)
+    assert "Traceback" not in val.output + ren.output and "simulate (" not in ren.output
+    want = {"sky": "sky.file", "ground": "ground.texture", "object": "objects[0].texture"}[field]
+    for out in (val.output, ren.output):
+        assert f"s.yaml:{line}: {want}" in out, out
+    assert_unchanged(before, tmp_path)
+
+
 def test_validate_prints_in_order_and_as_json(tmp_path):
     write(tmp_path, "a.yaml", BALL)
     write(tmp_path, "b.yaml", "fps: fast\n" + BALL)

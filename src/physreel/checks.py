@@ -297,7 +297,8 @@ _CHECKED: weakref.WeakValueDictionary[int, Assembly] = weakref.WeakValueDictiona
 
 def checked(assembly: Assembly, *, overlaps: bool = True) -> Assembly:
     """``assembly`` with the warnings of :func:`start_overlaps` and :func:`view_problems` (at
-    t = 0, cameras not framed automatically) added.  Checking a checked Assembly returns it
+    t = 0, cameras not framed automatically) added, once its images are known to decode
+    (:func:`physreel.validation.check_images` raises ``AssetError`` otherwise).  Checking a checked Assembly returns it
     unchanged.
 
     ``overlaps=False`` skips the overlap check (it builds a pybullet world: about 0.1 s, 5 % of
@@ -305,6 +306,9 @@ def checked(assembly: Assembly, *, overlaps: bool = True) -> Assembly:
     validate`` checks a template's first sample)."""
     if _CHECKED.get(id(assembly)) is assembly:
         return assembly
+    from .validation import check_images
+
+    check_images(assembly)  # an image that does not decode is an error before simulating
     found = [overlap_warning(assembly, o) for o in start_overlaps(assembly)] if overlaps else []
     found += view_problems(assembly)
     out = with_warnings(assembly, found)

@@ -72,7 +72,22 @@ def _scene(path: Path) -> list[str]:
     from .scene.loader import load_scene
 
     scene = load_scene(path)
-    assembly = api.build(scene)
+    return list(checks.checked(api.build(scene)).warnings)  # (opens the images: check_images)
+
+
+def check_images(assembly) -> None:
+    """Open every image the look reads -- object textures, the ground's image, the sky's HDR
+    -- once per file version, so that a file that does not decode is an error before anything
+    is simulated (render) and never passes ``validate``.
+
+    Raises
+    ------
+    AssetError
+        For the first image that does not decode: its scene line, field path and what to do.
+    """
+    from .scene.models import GROUND_PATTERNS
+
+    scene = assembly.scene
     for obj in assembly:
         tex = obj.look.texture
         if tex and tex != "checker":
@@ -80,7 +95,16 @@ def _scene(path: Path) -> list[str]:
             if problem:
                 raise AssetError(f"{scene.where('objects', obj.index, 'texture')}objects[{obj.index}].texture "
                                  f"('{obj.name}'): {problem}")
-    return list(checks.checked(assembly).warnings)
+    ground = scene.ground.texture
+    if scene.ground.enabled and ground not in GROUND_PATTERNS:
+        problem = _open_texture(ground, *_stamp(ground))
+        if problem:
+            raise AssetError(f"{scene.where('ground', 'texture')}ground.texture: {problem}")
+    sky = scene.sky
+    if sky is not None and sky.type == "hdri" and sky.file:
+        problem = _open_hdr(sky.file, *_stamp(sky.file))
+        if problem:
+            raise AssetError(f"{scene.where('sky', 'file')}sky.file: {problem}")
 
 
 def _template(path: Path) -> list[str]:
@@ -156,6 +180,18 @@ def _open_mesh(file: str, size: int, mtime: int) -> str | None:
 
     try:
         read_mesh_file(Path(file))
+    except AssetError as e:
+        return str(e)
+    return None
+
+
+@lru_cache(maxsize=64)
+def _open_hdr(file: str, size: int, mtime: int) -> str | None:
+    """None when the Radiance image decodes, else what is wrong (cached per file version)."""
+    from .rendering.hdr import read_hdr
+
+    try:
+        read_hdr(file)
     except AssetError as e:
         return str(e)
     return None
