@@ -406,6 +406,21 @@ def test_depth_of_field_blurs_what_is_out_of_focus_only():
     assert contrast(lens, near) < 0.6 * contrast(sharp, near)  # the floor at the camera's feet: blurred
 
 
+@pytest.mark.parametrize("look", ["fast", "standard", "high"])
+def test_depth_of_field_works_in_every_tier_behind_glass(look):
+    # a glass object drawn last left face culling on, and the lens's screen triangle was culled:
+    # the multisampled tiers came out black
+    objects = [{"name": "ball", "shape": {"type": "sphere", "radius": 0.25}, "position": [-0.5, 0, 0.25], "static": True},
+               {"name": "pane", "shape": {"type": "box", "size": [0.5, 0.5, 0.5]}, "position": [0.3, 0.2, 0.25],
+                "static": True, "material": "glass"}]
+    cam = {"position": [0, -3.0, 1.2], "look_at": [0, 0, 0.3], "fov": 20}  # a 68 mm lens
+    data = scene_dict(objects, duration=0.1, resolution=[96, 64], cameras=[cam], render={"look": look})
+    sharp = frame(data)["rgb"].astype(float)
+    lens = frame({**data, "cameras": [{**cam, "aperture": 1.0, "focus_distance": 1.0}]})["rgb"].astype(float)
+    assert abs(lens.mean() - sharp.mean()) < 4, (lens.mean(), sharp.mean())  # the same picture ...
+    assert np.abs(np.diff(lens, axis=1)).mean() < 0.8 * np.abs(np.diff(sharp, axis=1)).mean()  # ... blurred
+
+
 # ---------------------------------------------------------------------------- ground truth
 def test_ground_truth_is_bit_identical_with_every_look_feature(tmp_path):
     _hdr(tmp_path / "sky.hdr")

@@ -94,6 +94,7 @@ class DepthOfField:
         out.bind()
         gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glDisable(gl.GL_BLEND)
+        gl.glDisable(gl.GL_CULL_FACE)  # the screen triangle's winding is whatever the last pass left
         prog = self.ctx.program("screen.vert", "dof.frag", {"SAMPLES": self.samples,
                                                            "MAX_RADIUS": self.max_radius}).use()
         prog.int("u_image", 0)
