@@ -115,11 +115,10 @@ class CameraWriter:
         # side: numpy, zlib and the encoders' pipes release the GIL.  Each job writes its own
         # files, so the bytes do not depend on the order.
         closing = [(name, st, sink) for name, sinks in self._sinks.items() for st, sink in sinks]
-        encodings_ = parallel([lambda n=name, s=sink: s.close(results.get(n), scales.get(n))
-                               for name, _, sink in closing] +
-                              [sink.close for _, sinks in self._frame_controls.values() for sink in sinks])
+        done = parallel([lambda n=name, s=sink: s.close(results.get(n), scales.get(n)) for name, _, sink in closing]
+                        + [sink.close for _, sinks in self._frame_controls.values() for sink in sinks])
         files_entries: dict[str, list[dict]] = {name: [] for name in self._sinks}
-        for (name, st, _), encoding in zip(closing, encodings_, strict=False):
+        for (name, st, _), encoding in zip(closing, done[:len(closing)], strict=True):
             files_entries[name].append({**st.describe(), **(encoding or {})})
         encodings = {n: {e["pattern"]: e for e in entries} for n, entries in files_entries.items()}
         exact = {n: sink.exact for n, sinks in self._sinks.items() for _, sink in sinks if sink.exact is not None}

@@ -80,8 +80,6 @@ class AmbientOcclusion:
         if not self.samples:  # the depth only (for depth of field)
             return
         gl.glDisable(gl.GL_DEPTH_TEST)
-        gl.glDisable(gl.GL_CULL_FACE)
-        gl.glBindVertexArray(self.ctx.empty_vao)
         k = np.array([cam.K[0, 0], cam.K[1, 1], cam.K[0, 2], cam.K[1, 2]], dtype=np.float32)
         for name, pass_, extra in (("ao_raw", 1, {"SAMPLES": self.samples}), ("ao_blur", 2, {})):
             target = self._target(name)
@@ -98,5 +96,5 @@ class AmbientOcclusion:
             else:
                 self._target("ao_raw").textures["ao"].bind(1)
                 prog.int("u_ao", 1)
-            gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+            self.ctx.draw_screen()
         gl.glEnable(gl.GL_DEPTH_TEST)

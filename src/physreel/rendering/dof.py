@@ -94,7 +94,6 @@ class DepthOfField:
         out.bind()
         gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glDisable(gl.GL_BLEND)
-        gl.glDisable(gl.GL_CULL_FACE)  # the screen triangle's winding is whatever the last pass left
         prog = self.ctx.program("screen.vert", "dof.frag", {"SAMPLES": self.samples,
                                                            "MAX_RADIUS": self.max_radius}).use()
         prog.int("u_image", 0)
@@ -104,8 +103,7 @@ class DepthOfField:
         prog.vec("u_near", NEAR)
         lens = self.lens
         prog.vec("u_lens", lens_terms(cam, lens.aperture, focus_distance(cam, lens.look_at, lens.focus)))
-        gl.glBindVertexArray(self.ctx.empty_vao)
-        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        self.ctx.draw_screen()
         gl.glEnable(gl.GL_DEPTH_TEST)
         return out.read("color", gl.GL_RGB, np.uint8, 3)
 

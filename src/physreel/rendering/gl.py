@@ -76,6 +76,15 @@ class GLContext:
     def make_current(self) -> None:
         self._platform.make_current()
 
+    def draw_screen(self) -> None:
+        """Draw the one triangle that covers the viewport (``screen.vert``), with face culling
+        off: its winding is whatever the previous pass left ``glFrontFace`` at."""
+        from .glutil import gl
+
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glBindVertexArray(self.empty_vao)
+        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+
     def program(self, vertex: str, fragment: str, defines: dict[str, object]):
         """The compiled program of two GLSL files with ``defines`` (cached)."""
         from .glutil import Program

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..physics.trajectory import Trajectory
+from ..quaternions import qslerp
 from ..transforms import pose_to_matrix
 from .camera import CameraFrame
 
@@ -34,20 +35,6 @@ def sample_times(shutter: float, samples: int) -> np.ndarray:
     ``shutter`` frames (centred, the middle one 0 when K is odd)."""
     k = np.arange(samples)
     return shutter * ((k + 0.5) / samples - 0.5)
-
-
-def _slerp(q0: np.ndarray, q1: np.ndarray, t: float) -> np.ndarray:
-    """(N, 4) spherical interpolation of unit quaternions ``[x, y, z, w]`` (N, 4)."""
-    dot = np.sum(q0 * q1, axis=1, keepdims=True)
-    q1 = np.where(dot < 0.0, -q1, q1)
-    dot = np.abs(dot)
-    theta = np.arccos(np.clip(dot, -1.0, 1.0))
-    s = np.sin(theta)
-    small = s < 1e-6
-    w0 = np.where(small, 1.0 - t, np.sin((1.0 - t) * theta) / np.where(small, 1.0, s))
-    w1 = np.where(small, t, np.sin(t * theta) / np.where(small, 1.0, s))
-    q = w0 * q0 + w1 * q1
-    return q / np.linalg.norm(q, axis=1, keepdims=True)
 
 
 def _hermite(p0, p1, m0, m1, t: float) -> np.ndarray:
@@ -67,7 +54,7 @@ def poses_at(traj: Trajectory, t: float) -> np.ndarray:
     m_i = (pos[j] - pos[max(i - 1, 0)]) / max(j - max(i - 1, 0), 1)
     m_j = (pos[min(j + 1, last)] - pos[i]) / max(min(j + 1, last) - i, 1)
     p = _hermite(pos[i], pos[j], m_i, m_j, u)
-    q = _slerp(quat[i], quat[j], u)
+    q = qslerp(quat[i], quat[j], u)
     p = np.nan_to_num(np.where(np.isfinite(p), p, pos[i if u < 0.5 else j]))
     q = np.nan_to_num(np.where(np.isfinite(q), q, quat[i if u < 0.5 else j]))
     return np.stack([pose_to_matrix(p[n], q[n]) for n in range(len(p))]) if len(p) else np.zeros((0, 4, 4))
@@ -87,7 +74,7 @@ def camera_at(views: list[CameraFrame], t: float) -> CameraFrame:
 
     ra, rb = a.world_to_camera[:3, :3], b.world_to_camera[:3, :3]
     qa, qb = matrix_to_quat(ra.T)[None], matrix_to_quat(rb.T)[None]
-    r = quat_to_matrix(_slerp(qa, qb, u)[0]).T  # world -> camera rotation
+    r = quat_to_matrix(qslerp(qa, qb, u)[0]).T  # world -> camera rotation
     ca, cb = a.position, b.position
     c = ca + (cb - ca) * u
     w2c = np.eye(4)
@@ -196,15 +183,13 @@ class Accumulator:
         acc = self._target("mb_mean", gl.GL_RGBA32F)
         acc.bind()
         gl.glDisable(gl.GL_DEPTH_TEST)
-        gl.glDisable(gl.GL_CULL_FACE)
         gl.glEnable(gl.GL_BLEND)
         gl.glBlendFunc(gl.GL_ONE, gl.GL_ONE)
         prog = self.ctx.program("screen.vert", "motion_blur.frag", {"MB_PASS": 1}).use()
         image.bind(0)
         prog.int("u_image", 0)
         prog.vec("u_weight", weight)
-        gl.glBindVertexArray(self.ctx.empty_vao)
-        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        self.ctx.draw_screen()
         gl.glDisable(gl.GL_BLEND)
         gl.glEnable(gl.GL_DEPTH_TEST)
 
@@ -222,8 +207,7 @@ class Accumulator:
         prog.int("u_mean", 1)
         self.middle.bind(2)
         prog.int("u_middle", 2)
-        gl.glBindVertexArray(self.ctx.empty_vao)
-        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        self.ctx.draw_screen()
         gl.glEnable(gl.GL_DEPTH_TEST)
         return out.read("color", gl.GL_RGB, np.uint8, 3)
 

@@ -515,9 +515,7 @@ class SceneRenderer:
         prog = self.ctx.program("screen.vert", "background.frag",
                                 {"LOC_COLOR": 0, "COLOR": 1, **self.shading.sky_defines()}).use()
         self.shading.sky_uniforms(prog, cam, 0)
-        gl.glDisable(gl.GL_CULL_FACE)
-        gl.glBindVertexArray(self.ctx.empty_vao)
-        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        self.ctx.draw_screen()
         gl.glEnable(gl.GL_DEPTH_TEST)
         self._sky_key = key
         del Target
@@ -573,9 +571,7 @@ class SceneRenderer:
             prog.mat3("u_prev_homography", frame.homography(frame.prev))
         gl.glDepthFunc(gl.GL_GEQUAL)
         gl.glDepthMask(gl.GL_FALSE)
-        gl.glDisable(gl.GL_CULL_FACE)
-        gl.glBindVertexArray(self.ctx.empty_vao)
-        gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        self.ctx.draw_screen()
         gl.glDepthMask(gl.GL_TRUE)
         if "color" in layout:
             gl.glColorMaski(defines["LOC_COLOR"], gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE, gl.GL_TRUE)

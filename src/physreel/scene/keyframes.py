@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from ..quaternions import qslerp
+from ..quaternions import qconj, qmul, qslerp, qto_rotvec
 from ..transforms import euler_xyz_to_quat
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -87,27 +87,10 @@ def ease(name: str, u: np.ndarray | float) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------------- quaternions
-def quat_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton product ``a ⊗ b`` of quaternions ``[x, y, z, w]`` (..., 4); rotation b then a."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    ax, ay, az, aw = np.moveaxis(a, -1, 0)
-    bx, by, bz, bw = np.moveaxis(b, -1, 0)
-    return np.stack(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ],
-        axis=-1,
-    )
-
-
-def quat_conjugate(q: np.ndarray) -> np.ndarray:
-    """Conjugate (the inverse of a unit quaternion), ``[x, y, z, w]`` (..., 4)."""
-    q = np.asarray(q, dtype=np.float64)
-    return q * np.array([-1.0, -1.0, -1.0, 1.0])
+#: Quaternion helpers under their keyframe names (one home: :mod:`physreel.quaternions`):
+#: the Hamilton product ``a ⊗ b`` (rotation b then a) and the conjugate, ``[x, y, z, w]``.
+quat_multiply = qmul
+quat_conjugate = qconj
 
 
 def quat_from_euler_degrees(angles: np.ndarray | Sequence[float]) -> np.ndarray:
@@ -116,18 +99,8 @@ def quat_from_euler_degrees(angles: np.ndarray | Sequence[float]) -> np.ndarray:
     return euler_xyz_to_quat(angles)
 
 
-def quat_to_rotvec(q: np.ndarray) -> np.ndarray:
-    """Rotation vector (axis × angle, radians, angle in [0, π]) (..., 3) of quaternions (..., 4)."""
-    q = np.asarray(q, dtype=np.float64)
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    q = np.where(q[..., 3:4] < 0, -q, q)  # w >= 0: the short way round
-    v = q[..., :3]
-    s = np.linalg.norm(v, axis=-1, keepdims=True)
-    angle = 2.0 * np.arctan2(s, q[..., 3:4])
-    # angle / s -> 2 as s -> 0 (first-order small-angle limit)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(s > 1e-12, angle / np.where(s > 1e-12, s, 1.0), 2.0)
-    return v * scale
+#: Rotation vector (axis × angle, angle in [0, π]) of quaternions (..., 4) -> (..., 3).
+quat_to_rotvec = qto_rotvec
 
 
 #: Spherical linear interpolation along the shortest arc (one home: :mod:`physreel.quaternions`).
