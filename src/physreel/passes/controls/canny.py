@@ -113,5 +113,5 @@ register_control(Control(
     # the sharp image: motion blur and depth of field are the camera's, not the scene's edges
     frame=lambda bundle, state: canny(bundle["rgb"] if bundle.sharp_rgb is None else bundle.sharp_rgb),
     meaning="classic Canny edges of the RGB frames (thresholds 100, 200), before motion blur and depth of field",
-    doc=Doc("classic Canny on the RGB"),
+    doc=Doc("classic Canny on the RGB (the sharp image: before motion blur and depth of field)"),
 ))
